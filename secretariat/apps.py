@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SecretariatConfig(AppConfig):
+    name = "secretariat"
+    verbose_name = _("Secretariat")
+
+    def ready(self) -> None:
+        # Each app registers its notification kinds and reminder sources here.
+        from . import reminders, signals  # noqa: F401

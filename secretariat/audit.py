@@ -1,0 +1,109 @@
+"""Reading the record: history entries with field-by-field differences."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import itertools
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import models
+
+KIND_LABELS = {"+": "created", "~": "changed", "-": "deleted"}
+
+
+@dataclasses.dataclass
+class Change:
+    field: str
+    old: str
+    new: str
+
+
+@dataclasses.dataclass
+class Entry:
+    when: dt.datetime
+    who: Any
+    kind: str
+    reason: str
+    label: str
+    model: str
+    changes: list[Change]
+
+
+def _display(field: models.Field, value: Any, related: dict[tuple[type, Any], Any]) -> str:
+    if value is None or value == "":
+        return "—"
+    if field.is_relation:
+        return str(related.get((field.related_model, value), f"#{value}"))
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def entries(records: Iterable[models.Model], *, limit: int = 200) -> list[Entry]:
+    """Turn historical records (any mix of models) into entries, newest first.
+
+    Each record is compared with the previous record of the same object; related
+    objects are fetched in one query per related model, not one per row.
+    """
+    records = sorted(records, key=lambda r: r.history_date, reverse=True)[:limit]
+    by_object: dict[tuple[type, Any], list] = defaultdict(list)
+    for record in sorted(records, key=lambda r: (r.history_date, r.history_id)):
+        by_object[(type(record), record.id)].append(record)
+    previous: dict[int, Any] = {}
+    for chain in by_object.values():
+        for older, newer in itertools.pairwise(chain):
+            previous[id(newer)] = older
+
+    wanted: dict[type, set] = defaultdict(set)
+    diffs: dict[int, list] = {}
+    for record in records:
+        older = previous.get(id(record))
+        if older is None or record.history_type != "~":
+            diffs[id(record)] = []
+            continue
+        delta = record.diff_against(older)
+        diffs[id(record)] = delta.changes
+        for change in delta.changes:
+            field = record.instance_type._meta.get_field(change.field)
+            if field.is_relation:
+                wanted[field.related_model].update(v for v in (change.old, change.new) if v is not None)
+    related = {
+        (model, pk): obj for model, pks in wanted.items() for pk, obj in model._default_manager.in_bulk(pks).items()
+    }
+
+    result = []
+    for record in records:
+        meta = record.instance_type._meta
+        changes = []
+        for change in diffs[id(record)]:
+            field = meta.get_field(change.field)
+            changes.append(
+                Change(
+                    str(field.verbose_name), _display(field, change.old, related), _display(field, change.new, related)
+                )
+            )
+        result.append(
+            Entry(
+                when=record.history_date,
+                who=record.history_user,
+                kind=KIND_LABELS.get(record.history_type, record.history_type),
+                reason=record.history_change_reason or "",
+                label=_label(record),
+                model=str(meta.verbose_name),
+                changes=changes,
+            )
+        )
+    return result
+
+
+def _label(record: models.Model) -> str:
+    """A model may name its historical rows (`history_label`); select_related keeps it cheap."""
+    labeler = getattr(record.instance_type, "history_label", None)
+    if labeler is not None:
+        return labeler(record)
+    return f"{record.instance_type._meta.verbose_name} #{record.id}"

@@ -1,0 +1,348 @@
+"""The delivery engine: every e-mail the app sends goes through it.
+
+Rows, not broker messages, are the truth. A request that has something to say
+writes a `Notification` row (unique per kind, object, address and occurrence) and
+returns; it never talks to the broker. The sweep then:
+
+1. plans: asks every registered source what has come due and writes the rows
+   (a unique key makes planning twice a no-op);
+2. bundles: turns due notifications into `Message` rows, rendering their content
+   once, in a transaction that locks the rows it takes (skip-locked on PostgreSQL,
+   an immediate transaction on SQLite), so two sweeps never bundle one twice;
+3. claims messages with a conditional UPDATE (queued and due, or sending with an
+   expired lease) that stamps a claim token and a lease: only one sender wins;
+4. sends the claimed messages over one SMTP connection and marks each sent, or
+   backs it off, and after `DELIVERY_MAX_ATTEMPTS` marks it failed with the error.
+
+A sender that dies between sending and marking leaves its message "sending";
+once the lease expires the next sweep claims it again: at most one resend, which
+is the best SMTP allows. Apps contribute kinds (how to render) and sources (what
+is due) through the registry below, so this module knows no app above it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+import secrets
+from collections.abc import Callable, Iterable, Sequence
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import IntegrityError, models, transaction
+from django.db.models import F, Q
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from .models import Message, MessageStatus, Notification, NotificationStatus, User
+
+log = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass
+class EmailContent:
+    subject: str
+    text: str
+    html: str = ""
+    attachments: list[dict[str, str]] = dataclasses.field(default_factory=list)
+
+
+@dataclasses.dataclass(frozen=True)
+class Kind:
+    """A kind of notification: how to render it and how it may be delivered."""
+
+    name: str
+    label: str
+    render: Callable[[Notification], EmailContent]
+    # Mandatory kinds cannot be switched off by the recipient.
+    mandatory: bool = True
+    # Urgent kinds go at once, whatever the recipient's working hours.
+    urgent: bool = False
+
+
+_kinds: dict[str, Kind] = {}
+_sources: list[Callable[[dt.datetime], int]] = []
+
+
+def register_kind(
+    name: str,
+    *,
+    label: str,
+    render: Callable[[Notification], EmailContent],
+    mandatory: bool = True,
+    urgent: bool = False,
+) -> Kind:
+    kind = Kind(name=name, label=label, render=render, mandatory=mandatory, urgent=urgent)
+    _kinds[name] = kind
+    return kind
+
+
+def register_source(source: Callable[[dt.datetime], int]) -> Callable[[dt.datetime], int]:
+    """Register a function that plans the notifications due at `now`; returns how many it wrote."""
+    if source not in _sources:
+        _sources.append(source)
+    return source
+
+
+def kinds() -> dict[str, Kind]:
+    return dict(_kinds)
+
+
+def render_email(template: str, context: dict, *, recipient: User | None = None) -> EmailContent:
+    """Render templates/emails/<template>.subject.txt, .txt and .html.
+
+    Times in the templates render in the recipient's zone.
+    """
+    zone = recipient.zone if recipient else timezone.get_default_timezone()
+    context = {"site_url": settings.SITE_URL, "recipient": recipient, **context}
+    with timezone.override(zone), translation.override(settings.LANGUAGE_CODE):
+        subject = render_to_string(f"emails/{template}.subject.txt", context).strip()
+        text = render_to_string(f"emails/{template}.txt", context)
+        html = render_to_string(f"emails/{template}.html", context)
+    return EmailContent(subject=" ".join(subject.split()), text=text, html=html)
+
+
+# --- Planning -------------------------------------------------------------
+
+
+def notify(
+    kind: str,
+    subject: models.Model,
+    *,
+    recipient: User | None = None,
+    address: str | None = None,
+    occurrence: str = "once",
+    due_at: dt.datetime | None = None,
+) -> Notification | None:
+    """Plan one notification; planning the same one twice returns None and changes nothing.
+
+    Call it inside the service's transaction: the row commits with the change
+    that caused it, or not at all.
+    """
+    if kind not in _kinds:
+        raise KeyError(f"Unknown notification kind {kind!r}; register it first.")
+    address = (address or (recipient.email if recipient else "")).lower()
+    if not address:
+        raise ValueError("A notification needs a recipient or an address.")
+    row = Notification(
+        kind=kind,
+        content_type=ContentType.objects.get_for_model(subject),
+        object_id=subject.pk,
+        recipient=recipient,
+        address=address,
+        occurrence=occurrence,
+        due_at=due_at or timezone.now(),
+    )
+    try:
+        with transaction.atomic():
+            row.save()
+    except IntegrityError:
+        return None
+    return row
+
+
+def retire(kind: str, subject: models.Model, *, occurrence: str | None = None) -> int:
+    """Retire what is still pending for an object (a moved date, a revoked invitation)."""
+    rows = Notification.objects.filter(
+        kind=kind,
+        content_type=ContentType.objects.get_for_model(subject),
+        object_id=subject.pk,
+        status=NotificationStatus.PENDING,
+    )
+    if occurrence is not None:
+        rows = rows.filter(occurrence=occurrence)
+    return rows.update(status=NotificationStatus.RETIRED)
+
+
+def plan(now: dt.datetime) -> int:
+    return sum(source(now) for source in list(_sources))
+
+
+# --- Bundling -------------------------------------------------------------
+
+
+def bundle(now: dt.datetime, *, limit: int = 1000) -> int:
+    """Turn due notifications into messages; returns how many messages were built."""
+    with transaction.atomic():
+        due = list(
+            Notification.objects.due(now)
+            .select_for_update(skip_locked=True, of=("self",))
+            .select_related("recipient", "recipient__member_state", "content_type")
+            .order_by("due_at")[:limit]
+        )
+        built = 0
+        for notification in due:
+            kind = _kinds.get(notification.kind)
+            target = notification.subject
+            if kind is None or target is None:
+                # The kind is gone from the code or the object was deleted: nothing to say.
+                notification.status = NotificationStatus.RETIRED
+                notification.save(update_fields=["status"])
+                continue
+            try:
+                content = kind.render(notification)
+            except Exception:
+                log.exception("Cannot render notification %s", notification.pk)
+                notification.status = NotificationStatus.FAILED
+                notification.save(update_fields=["status"])
+                continue
+            message = Message.objects.create(
+                recipient=notification.recipient,
+                address=notification.address,
+                subject_line=content.subject[:250],
+                body_text=content.text,
+                body_html=content.html,
+                attachments=content.attachments,
+                next_attempt_at=now,
+                created_at=now,
+            )
+            notification.message = message
+            notification.status = NotificationStatus.QUEUED
+            notification.save(update_fields=["message", "status"])
+            built += 1
+    return built
+
+
+# --- Claiming and sending ---------------------------------------------------
+
+
+def _claimable(now: dt.datetime) -> Q:
+    return Q(status=MessageStatus.QUEUED, next_attempt_at__lte=now) | Q(
+        status=MessageStatus.SENDING, lease_expires_at__lte=now
+    )
+
+
+def due_message_ids(now: dt.datetime, *, limit: int | None = None) -> list[int]:
+    ids = Message.objects.filter(_claimable(now)).order_by("next_attempt_at").values_list("pk", flat=True)
+    return list(ids[:limit] if limit else ids)
+
+
+def claim(now: dt.datetime, *, ids: Iterable[int] | None = None, limit: int | None = None) -> list[Message]:
+    """Claim due messages for this sender with one conditional UPDATE.
+
+    On PostgreSQL a concurrent UPDATE of the same row waits for the first to commit
+    and then re-checks the WHERE clause, which no longer holds: one winner per row.
+    """
+    limit = limit or settings.DELIVERY_BATCH_SIZE
+    token = secrets.token_hex(16)
+    candidates = list(ids) if ids is not None else due_message_ids(now, limit=limit)
+    if not candidates:
+        return []
+    Message.objects.filter(_claimable(now), pk__in=candidates[:limit]).update(
+        status=MessageStatus.SENDING,
+        claim=token,
+        lease_expires_at=now + dt.timedelta(seconds=settings.DELIVERY_LEASE_SECONDS),
+        attempts=F("attempts") + 1,
+    )
+    return list(Message.objects.filter(claim=token, status=MessageStatus.SENDING).order_by("pk"))
+
+
+def _email(message: Message) -> EmailMultiAlternatives:
+    email = EmailMultiAlternatives(
+        subject=message.subject_line,
+        body=message.body_text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[message.address],
+        # A stable Message-ID lets mail clients fold the rare resend into one.
+        headers={"Message-ID": f"<message-{message.pk}@{_mail_domain()}>"},
+    )
+    if message.body_html:
+        email.attach_alternative(message.body_html, "text/html")
+    for attachment in message.attachments:
+        email.attach(attachment["filename"], attachment["content"], attachment["mimetype"])
+    return email
+
+
+def _mail_domain() -> str:
+    return settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(">") or "localhost"
+
+
+def _mark_sent(message: Message, now: dt.datetime) -> None:
+    updated = Message.objects.filter(pk=message.pk, claim=message.claim).update(
+        status=MessageStatus.SENT, sent_at=now, lease_expires_at=None, last_error=""
+    )
+    if updated:
+        Notification.objects.filter(message=message).update(status=NotificationStatus.SENT)
+
+
+def _record_failure(message: Message, now: dt.datetime, error: BaseException) -> None:
+    text = f"{type(error).__name__}: {error}"[:2000]
+    log.warning("Delivery of message %s failed (attempt %s): %s", message.pk, message.attempts, text)
+    if message.attempts >= settings.DELIVERY_MAX_ATTEMPTS:
+        Message.objects.filter(pk=message.pk, claim=message.claim).update(
+            status=MessageStatus.FAILED, lease_expires_at=None, last_error=text
+        )
+        Notification.objects.filter(message=message).update(status=NotificationStatus.FAILED)
+        return
+    delay = settings.DELIVERY_BACKOFF_SECONDS * 2 ** max(message.attempts - 1, 0)
+    Message.objects.filter(pk=message.pk, claim=message.claim).update(
+        status=MessageStatus.QUEUED,
+        next_attempt_at=now + dt.timedelta(seconds=delay),
+        lease_expires_at=None,
+        last_error=text,
+    )
+
+
+def send_claimed(messages: Sequence[Message]) -> int:
+    """Send claimed messages over one SMTP connection; returns how many were sent."""
+    if not messages:
+        return 0
+    connection = get_connection(fail_silently=False)
+    try:
+        connection.open()
+    except Exception as exc:  # the server is down or refuses us: every message backs off
+        now = timezone.now()
+        for message in messages:
+            _record_failure(message, now, exc)
+        return 0
+    sent = 0
+    try:
+        for message in messages:
+            try:
+                connection.send_messages([_email(message)])
+            except Exception as exc:
+                _record_failure(message, timezone.now(), exc)
+                continue
+            _mark_sent(message, timezone.now())
+            sent += 1
+    finally:
+        try:
+            connection.close()
+        except Exception:  # closing a broken connection must not lose the marks above
+            log.warning("Closing the SMTP connection failed", exc_info=True)
+    return sent
+
+
+@dataclasses.dataclass
+class SweepResult:
+    planned: int = 0
+    bundled: int = 0
+    sent: int = 0
+
+    def __str__(self) -> str:
+        return f"planned {self.planned}, bundled {self.bundled}, sent {self.sent}"
+
+
+def prepare(now: dt.datetime | None = None) -> SweepResult:
+    """Steps 1 and 2 of the sweep: plan what is due and bundle it into messages."""
+    now = now or timezone.now()
+    return SweepResult(planned=plan(now), bundled=bundle(now))
+
+
+def send_batch(ids: Iterable[int] | None = None, *, now: dt.datetime | None = None) -> int:
+    """Steps 3 and 4: claim (these ids, or whatever is due) and send."""
+    return send_claimed(claim(now or timezone.now(), ids=ids))
+
+
+def sweep(now: dt.datetime | None = None) -> SweepResult:
+    """One whole sweep in the foreground: plan, bundle, then send batch after batch."""
+    now = now or timezone.now()
+    result = prepare(now)
+    while True:
+        batch = claim(now)
+        if not batch:
+            break
+        result.sent += send_claimed(batch)
+    return result

@@ -1,0 +1,13 @@
+"""The base layer's own pages (the root URLconf includes this module)."""
+
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("health/", views.health, name="health"),
+    path("privacy/", views.privacy, name="privacy"),
+    path("accessibility/", views.accessibility, name="accessibility"),
+    path("accounts/profile/", views.profile, name="profile"),
+    path("accounts/invitation/<str:token>/", views.invitation_accept, name="invitation_accept"),
+]
