@@ -1,0 +1,111 @@
+"""Named people of the network, shared by every test (healthchecks' alice/bob).
+
+- officer: secretariat officer (sees every record)
+- chair: chair of ADGSOM (from Malaysia)
+- sgp: Singapore's head of delegation in WG-AI and ADGSOM
+- mmr: Myanmar's delegate in WG-AI only
+- observer: observer in WG-AI
+- outsider: an account with no membership
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from types import SimpleNamespace
+from urllib.parse import urlparse
+
+import pytest
+from django.conf import settings
+
+from secretariat.models import Role, secretariat_group
+from tests.factories import BodyFactory, MembershipFactory, UserFactory, state
+
+CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def _reachable(url: str, port: int) -> bool:
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Outside CI, skip what needs a missing service; in CI nothing is skipped."""
+    if CI:
+        return
+    redis_up = _reachable(settings.CELERY_BROKER_URL, 6379)
+    chromium = bool(shutil.which("chromium")) or os.path.exists("/usr/bin/chromium")
+    for item in items:
+        if "integration" in item.keywords and not redis_up:
+            item.add_marker(pytest.mark.skip(reason="Redis is unreachable"))
+        if "browser" in item.keywords and not chromium:
+            item.add_marker(pytest.mark.skip(reason="Chromium is not installed (apt-get install -y chromium)"))
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings: object) -> None:
+    # Password hashing is slow by design; tests need speed, not resistance.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache() -> None:
+    # Rate-limit counters live in the shared cache: start every test clean.
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture
+def network(db: object) -> SimpleNamespace:
+    """The three bodies of the pipeline and the named people."""
+    adgmin = BodyFactory(code="ADGMIN", name="ASEAN Digital Ministers' Meeting")
+    adgsom = BodyFactory(code="ADGSOM", name="ASEAN Digital Senior Officials' Meeting", parent=adgmin)
+    wgai = BodyFactory(code="WG-AI", name="Working Group on AI Governance", parent=adgsom)
+
+    officer = UserFactory(email="officer@example.org", display_name="Olivia Officer", time_zone="Asia/Kuala_Lumpur")
+    officer.groups.add(secretariat_group())
+    chair = UserFactory(email="chair@example.org", display_name="Chandra Chair", member_state=state("MYS"))
+    sgp = UserFactory(email="sgp@example.org", display_name="Siew Ling (SGP)", member_state=state("SGP"))
+    sgp_delegate = UserFactory(email="sgp2@example.org", display_name="Sanjay (SGP)", member_state=state("SGP"))
+    mmr = UserFactory(email="mmr@example.org", display_name="Min Thu (MMR)", member_state=state("MMR"))
+    observer = UserFactory(email="observer@example.org", display_name="Oscar Observer")
+    outsider = UserFactory(email="outsider@example.org", display_name="Otto Outsider", member_state=state("THA"))
+
+    MembershipFactory(person=chair, body=adgsom, role=Role.CHAIR)
+    MembershipFactory(person=sgp, body=wgai, role=Role.HEAD)
+    MembershipFactory(person=sgp, body=adgsom, role=Role.HEAD)
+    MembershipFactory(person=sgp_delegate, body=wgai, role=Role.DELEGATE)
+    MembershipFactory(person=mmr, body=wgai, role=Role.DELEGATE)
+    MembershipFactory(person=observer, body=wgai, role=Role.OBSERVER, member_state=None)
+    return SimpleNamespace(
+        adgmin=adgmin,
+        adgsom=adgsom,
+        wgai=wgai,
+        officer=officer,
+        chair=chair,
+        sgp=sgp,
+        sgp_delegate=sgp_delegate,
+        mmr=mmr,
+        observer=observer,
+        outsider=outsider,
+    )
+
+
+@pytest.fixture
+def people(network: SimpleNamespace) -> dict[str, object]:
+    """Roles of the permission matrix, by name (anonymous is None)."""
+    return {
+        "officer": network.officer,
+        "chair": network.chair,
+        "sgp": network.sgp,
+        "mmr": network.mmr,
+        "observer": network.observer,
+        "outsider": network.outsider,
+        "anonymous": None,
+    }
