@@ -5,6 +5,7 @@ from __future__ import annotations
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 # The admin signs in through allauth (rate limits, second factor), never its own form.
 admin.site.login = secure_admin_login(admin.site.login)
@@ -13,6 +14,9 @@ admin.site.site_header = "ASEAN AI Safe — administration"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/v1/", include("secretariat.api_urls")),
     path("", include("secretariat.routes")),
     path("", include("workgroups.urls")),
 ]

@@ -28,6 +28,21 @@ def reachable(url: str, default_port: int) -> bool:
         return False
 
 
+def ensure_database(url: str) -> None:
+    """Create the PostgreSQL database named by DATABASE_URL if it is missing."""
+    parsed = urlparse(url)
+    if not parsed.scheme.startswith("postgres"):
+        return
+    import psycopg
+
+    name = parsed.path.lstrip("/")
+    admin = parsed._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+            print(f"Created the PostgreSQL database {name}.", file=sys.stderr)
+
+
 def main() -> int:
     ci = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
     missing = []
@@ -37,6 +52,8 @@ def main() -> int:
         missing.append(("Redis", ci))
     if not shutil.which("chromium") and not os.path.exists("/usr/bin/chromium"):
         missing.append(("Chromium", ci))
+    if not any(name == "PostgreSQL" for name, _ in missing):
+        ensure_database(os.environ.get("DATABASE_URL", ""))
     fatal = False
     for name, required in missing:
         verdict = "required" if required else "the tests that need it will be skipped"
