@@ -8,7 +8,7 @@ import factory
 from allauth.account.models import EmailAddress
 from django.utils import timezone
 
-from secretariat.models import Body, MemberState, Membership, Role, User
+from secretariat.models import Body, Membership, MemberState, Role, User
 
 
 def state(code: str) -> MemberState:
@@ -27,7 +27,9 @@ class UserFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def verified(self, create: bool, extracted: object, **kwargs: object) -> None:
         if create:
-            EmailAddress.objects.get_or_create(user=self, email=self.email, defaults={"verified": True, "primary": True})
+            EmailAddress.objects.get_or_create(
+                user=self, email=self.email, defaults={"verified": True, "primary": True}
+            )
 
 
 class BodyFactory(factory.django.DjangoModelFactory):

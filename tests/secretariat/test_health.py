@@ -18,4 +18,5 @@ def test_signed_in_delegate_sees_its_bodies_on_home(client, network):
     client.force_login(network.sgp)
     response = client.get("/")
     assert response.status_code == 200
-    assert b"WG-AI" in response.content and b"ADGSOM" in response.content
+    assert b"WG-AI" in response.content
+    assert b"ADGSOM" in response.content
