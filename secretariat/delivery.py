@@ -341,7 +341,10 @@ def sweep(now: dt.datetime | None = None) -> SweepResult:
     now = now or timezone.now()
     result = prepare(now)
     while True:
-        batch = claim(now)
+        # Each batch is claimed at the current time: a lease counted from the start
+        # of a long sweep could already have expired, and another sender would
+        # claim the batch while this one is still sending it.
+        batch = claim(max(now, timezone.now()))
         if not batch:
             break
         result.sent += send_claimed(batch)
