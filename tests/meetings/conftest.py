@@ -1,0 +1,101 @@
+"""Meetings of the named network: a draft, a scheduled and a held ADGSOM meeting.
+
+ADGSOM's only delegation in the `network` fixture is Singapore's (sgp heads it);
+its chair is `chair`. WG-AI has Singapore (sgp, sgp_delegate) and Myanmar (mmr),
+and `observer` as an observer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from collections.abc import Iterator
+from types import SimpleNamespace
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from meetings import services
+from meetings.models import Meeting, MeetingStatus
+from secretariat.history import save_with_reason
+
+KL = zoneinfo.ZoneInfo("Asia/Kuala_Lumpur")
+
+
+def at(days: int, hour: int = 10, minute: int = 0, zone: zoneinfo.ZoneInfo = KL) -> dt.datetime:
+    """A moment `days` from today at hour:minute in `zone`."""
+    day = timezone.now().astimezone(zone).date() + dt.timedelta(days=days)
+    return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=zone)
+
+
+def make_meeting(
+    by, body, *, days: int = 10, hour: int = 10, hours: int = 3, status: str | None = None, **kwargs
+) -> Meeting:
+    """A meeting through the service; `status` forces a later status for test set-up."""
+    zone = kwargs.pop("time_zone", "Asia/Kuala_Lumpur")
+    start = at(days, hour, zone=zoneinfo.ZoneInfo(zone))
+    kwargs.setdefault("venue", "Kuala Lumpur Convention Centre")
+    meeting = services.create_meeting(
+        by=by, body=body, start=start, end=start + dt.timedelta(hours=hours), time_zone=zone, **kwargs
+    )
+    if status is not None:
+        meeting.status = status
+        save_with_reason(meeting, f"Test set-up: {status}")
+    return meeting
+
+
+@pytest.fixture
+def draft(network: SimpleNamespace) -> Meeting:
+    return make_meeting(network.officer, network.adgsom)
+
+
+@pytest.fixture
+def scheduled(network: SimpleNamespace) -> Meeting:
+    meeting = make_meeting(network.officer, network.adgsom)
+    return services.schedule_meeting(meeting, by=network.officer)
+
+
+@pytest.fixture
+def held(network: SimpleNamespace) -> Meeting:
+    return make_meeting(network.officer, network.adgsom, days=-3, status=MeetingStatus.HELD)
+
+
+@pytest.fixture
+def wgai_meeting(network: SimpleNamespace) -> Meeting:
+    meeting = make_meeting(network.officer, network.wgai)
+    return services.schedule_meeting(meeting, by=network.officer)
+
+
+MINUTES = """# Report of the 1st ADGSOM
+
+The meeting was opened by the Chair.
+
+Delegations noted the progress report of WG-AI.
+
+## Agenda item 3
+
+The meeting endorsed the work plan.
+"""
+
+
+@pytest.fixture
+def submitted(network: SimpleNamespace, held: Meeting):
+    """Minutes Rev.1 of the held meeting, submitted to the chair."""
+    services.create_minutes_version(held, by=network.officer, text=MINUTES)
+    return services.submit_minutes(held.minutes, by=network.officer)
+
+
+@pytest.fixture(scope="session")
+def put_back_migration_rows(django_db_setup: None, django_db_blocker: object) -> Iterator[None]:
+    """After the session, reload what the migrations wrote (member states, groups).
+
+    A transactional test empties the database when it ends; serialized rollback
+    reloads those rows before each such test, but with --reuse-db the next session
+    would otherwise start without them.
+    """
+    yield
+    contents = getattr(connection, "_test_serialized_contents", None)
+    if contents:
+        with django_db_blocker.unblock():
+            connection.creation.deserialize_db_from_string(contents)
