@@ -307,6 +307,10 @@ class Membership(models.Model):
         return self.start <= today and (self.end is None or self.end >= today)
 
 
+def new_nonce() -> str:
+    return secrets.token_urlsafe(16)
+
+
 class InvitationQuerySet(TrackedQuerySet):
     def pending(self) -> InvitationQuerySet:
         return self.filter(accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now())
@@ -326,7 +330,7 @@ class Invitation(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     # Part of the signed link; rotating it invalidates links already sent.
-    nonce = models.CharField(max_length=32, default=secrets.token_urlsafe, editable=False)
+    nonce = models.CharField(max_length=32, default=new_nonce, editable=False)
     accepted_at = models.DateTimeField(null=True, blank=True)
     accepted_by = models.ForeignKey(
         User, on_delete=models.PROTECT, null=True, blank=True, related_name="invitation_accepted"

@@ -8,7 +8,6 @@ effects (mail rows, session ends, signals) on commit.
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -20,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from . import delivery, rules
 from .history import acting_as, save_with_reason, service
-from .models import STATE_ROLES, Body, Invitation, Membership, MemberState, Role, User, validate_time_zone
+from .models import STATE_ROLES, Body, Invitation, Membership, MemberState, Role, User, new_nonce, validate_time_zone
 from .signals import membership_ended, person_deactivated
 
 
@@ -193,7 +192,7 @@ def revoke_invitation(invitation: Invitation, *, by: User) -> Invitation:
             _("Only a pending invitation can be withdrawn; this one is %(status)s.") % {"status": invitation.status}
         )
     invitation.revoked_at = timezone.now()
-    invitation.nonce = secrets.token_urlsafe()
+    invitation.nonce = new_nonce()
     save_with_reason(invitation, "Withdrawn")
     delivery.retire("invitation", invitation)
     return invitation

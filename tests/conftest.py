@@ -17,10 +17,11 @@ from types import SimpleNamespace
 from urllib.parse import urlparse
 
 import pytest
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.conf import settings
 
 from secretariat.models import Role, secretariat_group
-from tests.factories import BodyFactory, MembershipFactory, UserFactory, state
+from tests.factories import BodyFactory, MembershipFactory, UserFactory, ensure_reference_data, state
 
 CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
@@ -64,6 +65,7 @@ def _clear_cache() -> None:
 @pytest.fixture
 def network(db: object) -> SimpleNamespace:
     """The three bodies of the pipeline and the named people."""
+    ensure_reference_data()
     adgmin = BodyFactory(code="ADGMIN", name="ASEAN Digital Ministers' Meeting")
     adgsom = BodyFactory(code="ADGSOM", name="ASEAN Digital Senior Officials' Meeting", parent=adgmin)
     wgai = BodyFactory(code="WG-AI", name="Working Group on AI Governance", parent=adgsom)
@@ -77,6 +79,9 @@ def network(db: object) -> SimpleNamespace:
     observer = UserFactory(email="observer@example.org", display_name="Oscar Observer")
     outsider = UserFactory(email="outsider@example.org", display_name="Otto Outsider", member_state=state("THA"))
 
+    # Officers and chairs must use a second factor outside demo mode: these have one.
+    for person in (officer, chair):
+        TOTP.activate(person, generate_totp_secret())
     MembershipFactory(person=chair, body=adgsom, role=Role.CHAIR)
     MembershipFactory(person=sgp, body=wgai, role=Role.HEAD)
     MembershipFactory(person=sgp, body=adgsom, role=Role.HEAD)

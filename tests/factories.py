@@ -11,7 +11,18 @@ from django.utils import timezone
 from secretariat.models import Body, Membership, MemberState, Role, User
 
 
+def ensure_reference_data() -> None:
+    """Reload the member states if a transactional test's flush removed them."""
+    if not MemberState.objects.exists():
+        import importlib
+
+        from django.apps import apps
+
+        importlib.import_module("secretariat.migrations.0002_member_states").load(apps, None)
+
+
 def state(code: str) -> MemberState:
+    ensure_reference_data()
     return MemberState.objects.get(code=code)
 
 
