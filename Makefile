@@ -18,7 +18,7 @@ TEST_ENV := DEBUG=0 SECURE_SSL_REDIRECT=0 \
 	CELERY_BROKER_URL=$${TEST_BROKER_URL:-redis://127.0.0.1:6379/15} \
 	EMAIL_URL=consolemail:// DJANGO_ALLOW_ASYNC_UNSAFE=true
 # What `check --deploy` sees: production settings as a deployment would set them.
-DEPLOY_ENV := DEBUG=0 SECRET_KEY=deploy-check-3f9a7c1e5b2d8f4a6c0e9b7d5f3a1c8e6b4d2f0a9c7e5 \
+DEPLOY_ENV := env -u DJANGO_ALLOW_ASYNC_UNSAFE -u CACHE_URL SECURE_SSL_REDIRECT=1 DEBUG=0 SECRET_KEY=deploy-check-3f9a7c1e5b2d8f4a6c0e9b7d5f3a1c8e6b4d2f0a9c7e5 \
 	ALLOWED_HOSTS=secretariat.asean-ai-safe.example DATABASE_URL=sqlite:///:memory:
 STACK_ENV := DEBUG=0 SECURE_SSL_REDIRECT=0 DEMO=1 \
 	SECRET_KEY=$${SECRET_KEY:-stack-local-secret-key-change-me-0123456789abcdef} \
