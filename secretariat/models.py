@@ -463,3 +463,41 @@ class Message(models.Model):
 def secretariat_group() -> Group:
     group, _created = Group.objects.get_or_create(name=SECRETARIAT_GROUP)
     return group
+
+
+class SecurityEvent(models.Model):
+    """Sign-ins, sign-outs, failed sign-ins and second-factor changes (append-only)."""
+
+    class Kind(models.TextChoices):
+        SIGNED_IN = "signed_in", _("Signed in")
+        SIGNED_OUT = "signed_out", _("Signed out")
+        SIGN_IN_FAILED = "sign_in_failed", _("Failed sign-in")
+        MFA_ADDED = "mfa_added", _("Second factor added")
+        MFA_REMOVED = "mfa_removed", _("Second factor removed")
+        MFA_RESET = "mfa_reset", _("Recovery codes regenerated")
+        MFA_FAILED = "mfa_failed", _("Failed second-factor code")
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    user = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="security_events")
+    # The address typed at a failed sign-in, kept even when no account matches.
+    login = models.CharField(max_length=254, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    objects = models.Manager.from_queryset(TrackedQuerySet)()
+    history = history()
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [
+            # A person's sign-in history on the audit pages: by user, newest first.
+            models.Index(fields=["user", "-at"], name="securityevent_user_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.user or self.login}"
+
+    @staticmethod
+    def history_label(record: models.Model) -> str:
+        return f"{SecurityEvent.Kind(record.kind).label}: {record.login}"
