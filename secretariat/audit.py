@@ -107,3 +107,110 @@ def _label(record: models.Model) -> str:
     if labeler is not None:
         return labeler(record)
     return f"{record.instance_type._meta.verbose_name} #{record.id}"
+
+
+# --- The secretariat-wide log ------------------------------------------------------
+
+AUDITED_APPS = ("secretariat", "meetings", "workgroups")
+KINDS = {"created": "+", "changed": "~", "deleted": "-"}
+
+
+def historical_models() -> dict[str, type[models.Model]]:
+    """Every historical model of the three apps, by the label of the model it tracks."""
+    from django.apps import apps
+
+    found = {}
+    for model in apps.get_models():
+        tracked = getattr(model, "instance_type", None)
+        if tracked is not None and model._meta.app_label in AUDITED_APPS:
+            found[tracked._meta.label] = model
+    return dict(sorted(found.items()))
+
+
+@dataclasses.dataclass
+class LogFilter:
+    user: int | None = None
+    model: str = ""
+    object_id: int | None = None
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+    kind: str = ""
+
+
+def log_queryset(flt: LogFilter) -> models.QuerySet:
+    """One UNION ALL over the historical tables, newest first, as plain values.
+
+    Each branch filters on its own table (history_date and history_user are
+    indexed by simple-history), so PostgreSQL merges index scans for a page.
+    """
+    from django.db.models import CharField, Value
+
+    branches = []
+    for label, history_model in historical_models().items():
+        if flt.model and flt.model != label:
+            continue
+        qs = history_model.objects.all()
+        if flt.user:
+            qs = qs.filter(history_user_id=flt.user)
+        if flt.object_id:
+            qs = qs.filter(id=flt.object_id)
+        if flt.since:
+            qs = qs.filter(history_date__gte=flt.since)
+        if flt.until:
+            qs = qs.filter(history_date__lt=flt.until)
+        if flt.kind == "transition":
+            qs = (
+                qs.filter(history_type="~")
+                .exclude(history_change_reason__isnull=True)
+                .exclude(history_change_reason="")
+            )
+        elif flt.kind in KINDS:
+            qs = qs.filter(history_type=KINDS[flt.kind])
+        branches.append(
+            qs.order_by()
+            .annotate(model_label=Value(label, output_field=CharField()))
+            .values_list(
+                "history_date",
+                "model_label",
+                "id",
+                "history_id",
+                "history_type",
+                "history_change_reason",
+                "history_user_id",
+            )
+        )
+    if not branches:
+        return historical_models()["secretariat.Body"].objects.none().values_list("history_date")
+    combined = branches[0].union(*branches[1:], all=True) if len(branches) > 1 else branches[0]
+    return combined.order_by("-history_date")
+
+
+@dataclasses.dataclass
+class LogRow:
+    when: dt.datetime
+    model: str
+    object_id: int
+    history_id: int
+    kind: str
+    reason: str
+    user: Any
+
+
+def log_rows(values: Iterable[tuple]) -> list[LogRow]:
+    """Turn union rows into LogRows, fetching their users in one query."""
+    from django.contrib.auth import get_user_model
+
+    values = list(values)
+    users = get_user_model().objects.in_bulk({v[6] for v in values if v[6]})
+    return [
+        LogRow(
+            when=v[0],
+            model=v[1],
+            object_id=v[2],
+            history_id=v[3],
+            kind=KIND_LABELS.get(v[4], v[4]),
+            reason=v[5] or "",
+            user=users.get(v[6]),
+        )
+        for v in values
+    ]

@@ -161,3 +161,33 @@ class DeactivateForm(forms.Form):
         max_length=500,
         help_text=_("Kept in the record. The person's memberships end today and their sessions end at once."),
     )
+
+
+class AuditFilterForm(forms.Form):
+    KIND_CHOICES = [
+        ("", _("Any")),
+        ("created", _("Created")),
+        ("changed", _("Changed")),
+        ("deleted", _("Deleted")),
+        ("transition", _("Workflow transition")),
+    ]
+
+    user = forms.ModelChoiceField(label=_("Who"), queryset=User.objects.none(), required=False, empty_label=_("Anyone"))
+    model = forms.ChoiceField(label=_("Kind of record"), required=False)
+    object_id = forms.IntegerField(label=_("Record id"), required=False, min_value=1)
+    since = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    until = forms.DateField(label=_("Until (inclusive)"), required=False, widget=DateInput())
+    kind = forms.ChoiceField(label=_("Change"), choices=KIND_CHOICES, required=False)
+
+    def __init__(self, *args: object, models: dict[str, type] | None = None, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = User.objects.order_by("display_name")
+        self.fields["model"].choices = [("", _("Any"))] + [
+            (label, str(model.instance_type._meta.verbose_name).capitalize()) for label, model in (models or {}).items()
+        ]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("since") and data.get("until") and data["until"] < data["since"]:
+            self.add_error("until", _("The end of the period is before its start."))
+        return data

@@ -10,4 +10,7 @@ urlpatterns = [
     path("accessibility/", views.accessibility, name="accessibility"),
     path("accounts/profile/", views.profile, name="profile"),
     path("accounts/invitation/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    path("audit/", views.audit_log, name="audit_log"),
+    path("audit/export.csv", views.audit_export, name="audit_export"),
+    path("audit/<str:label>/<int:pk>/", views.audit_object, name="audit_object"),
 ]

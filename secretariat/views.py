@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
+import itertools
+from collections.abc import Iterator
+
 from allauth.account.utils import perform_login
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required, login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db import connection
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from . import services
-from .forms import InvitationAcceptForm, ProfileForm
+from . import audit, services
+from .forms import AuditFilterForm, InvitationAcceptForm, ProfileForm
 from .tokens import BadToken, invitation_from_token
 
 
@@ -91,3 +98,104 @@ def privacy(request: HttpRequest) -> HttpResponse:
 @require_GET
 def accessibility(request: HttpRequest) -> HttpResponse:
     return render(request, "secretariat/accessibility.html")
+
+
+# --- Audit --------------------------------------------------------------------
+
+
+def _audit_filter(request: HttpRequest) -> tuple[AuditFilterForm, audit.LogFilter]:
+    """The filter form from the query string, and the filter it stands for.
+
+    Dates are days in the viewer's zone: "until 3 May" includes all of 3 May there.
+    """
+    if not request.user.is_secretariat:
+        raise Http404
+    form = AuditFilterForm(request.GET or None, models=audit.historical_models())
+    flt = audit.LogFilter()
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        zone = timezone.get_current_timezone()
+        flt = audit.LogFilter(
+            user=data["user"].pk if data["user"] else None,
+            model=data["model"],
+            object_id=data["object_id"],
+            since=dt.datetime.combine(data["since"], dt.time.min, zone) if data["since"] else None,
+            until=dt.datetime.combine(data["until"] + dt.timedelta(days=1), dt.time.min, zone)
+            if data["until"]
+            else None,
+            kind=data["kind"],
+        )
+    return form, flt
+
+
+@login_required
+@require_GET
+def audit_log(request: HttpRequest) -> HttpResponse:
+    """Every change of every tracked record, filterable, for the secretariat."""
+    form, flt = _audit_filter(request)
+    page = Paginator(audit.log_queryset(flt), 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "secretariat/audit_log.html",
+        {"form": form, "page": page, "rows": audit.log_rows(page.object_list), "query": query.urlencode()},
+    )
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+@login_required
+@require_GET
+def audit_export(request: HttpRequest) -> StreamingHttpResponse:
+    """The filtered log as CSV, streamed in chunks so a large export stays small in memory."""
+    _form, flt = _audit_filter(request)
+    writer = csv.writer(_Echo())
+
+    def rows() -> Iterator[str]:
+        yield writer.writerow(["when (UTC)", "record", "record id", "change", "reason", "by", "by e-mail"])
+        values = audit.log_queryset(flt).iterator(chunk_size=2000)
+        while chunk := list(itertools.islice(values, 2000)):
+            for row in audit.log_rows(chunk):
+                yield writer.writerow(
+                    [
+                        row.when.astimezone(dt.UTC).isoformat(),
+                        row.model,
+                        row.object_id,
+                        row.kind,
+                        row.reason,
+                        str(row.user or ""),
+                        getattr(row.user, "email", ""),
+                    ]
+                )
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="audit-log.csv"'
+    return response
+
+
+@login_required
+@require_GET
+def audit_object(request: HttpRequest, label: str, pk: int) -> HttpResponse:
+    """The full history of one record, field by field, for the secretariat."""
+    if not request.user.is_secretariat:
+        raise Http404
+    history_model = audit.historical_models().get(label)
+    if history_model is None:
+        raise Http404
+    records = history_model.objects.filter(id=pk).select_related("history_user").order_by("-history_date")[:500]
+    if not records:
+        raise Http404
+    return render(
+        request,
+        "secretariat/audit_object.html",
+        {
+            "label": label,
+            "verbose": history_model.instance_type._meta.verbose_name,
+            "pk": pk,
+            "entries": audit.entries(records),
+        },
+    )

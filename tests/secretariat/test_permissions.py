@@ -74,6 +74,17 @@ MATRIX = [
     ("body-detail", lambda n: [n.adgsom.pk], "get", {**_everyone(404, 403), "officer": 200, "chair": 200, "sgp": 200}),
 ]
 
+MATRIX += [
+    ("audit_log", lambda n: [], "get", {**_everyone(404), "officer": 200, "anonymous": LOGIN}),
+    ("audit_export", lambda n: [], "get", {**_everyone(404), "officer": 200, "anonymous": LOGIN}),
+    (
+        "audit_object",
+        lambda n: ["secretariat.Body", n.wgai.pk],
+        "get",
+        {**_everyone(404), "officer": 200, "anonymous": LOGIN},
+    ),
+]
+
 
 @pytest.fixture
 def matrix_network(network):
