@@ -17,7 +17,7 @@ import contextvars
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from django.db import models
+from django.db import models, transaction
 from simple_history.models import HistoricalRecords
 from simple_history.utils import bulk_create_with_history as _bulk_create
 from simple_history.utils import bulk_update_with_history as _bulk_update
@@ -103,14 +103,17 @@ def bulk_create_with_history(
     if not objs:
         return []
     model = type(objs[0])
-    with _bulk_writes():
-        return _bulk_create(
+    with transaction.atomic(), _bulk_writes():
+        created = _bulk_create(
             objs,
             model,
             batch_size=batch_size,
             default_user=current_actor(),
             default_change_reason=reason or None,
         )
+        # simple-history's bulk path sends no signals: seal its rows here.
+        _seal(model, [obj.pk for obj in created])
+    return created
 
 
 def bulk_update_with_history(
@@ -120,8 +123,8 @@ def bulk_update_with_history(
     if not objs:
         return 0
     model = type(objs[0])
-    with _bulk_writes():
-        return _bulk_update(
+    with transaction.atomic(), _bulk_writes():
+        updated = _bulk_update(
             objs,
             model,
             list(fields),
@@ -129,6 +132,16 @@ def bulk_update_with_history(
             default_user=current_actor(),
             default_change_reason=reason or None,
         )
+        _seal(model, [obj.pk for obj in objs])
+    return updated
+
+
+def _seal(model: type[models.Model], pks: list[Any]) -> None:
+    from .audit_chain import seal_unsealed
+
+    if None in pks:  # a backend that returns no primary keys from bulk inserts
+        pks = None
+    seal_unsealed(model.history.model, pks)
 
 
 def update_with_history(queryset: models.QuerySet, *, reason: str = "", **values: Any) -> int:
@@ -153,8 +166,6 @@ def service(fn: Any) -> Any:
     keyword-only `by=` and checks transition and permission before writing.
     """
     import functools
-
-    from django.db import transaction
 
     @functools.wraps(fn)
     def wrapper(*args: Any, by: Any, **kwargs: Any) -> Any:

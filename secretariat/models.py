@@ -501,3 +501,30 @@ class SecurityEvent(models.Model):
     @staticmethod
     def history_label(record: models.Model) -> str:
         return f"{SecurityEvent.Kind(record.kind).label}: {record.login}"
+
+
+class AuditSeal(models.Model):
+    """The seal of one historical row: its place in its object's hash chain.
+
+    Written with the row it seals (secretariat.audit_chain); checked by
+    `manage.py verify_audit`. It carries no history of its own: it is the
+    integrity record of the history itself.
+    """
+
+    model = models.CharField(max_length=100)
+    history_id = models.BigIntegerField()
+    object_id = models.CharField(max_length=64)
+    previous = models.CharField(max_length=64)
+    seal = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["model", "history_id"], name="auditseal_one_per_row"),
+        ]
+        indexes = [
+            # The tip of an object's chain when a new row is sealed.
+            models.Index(fields=["model", "object_id", "-history_id"], name="auditseal_chain_tip"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model} #{self.object_id} row {self.history_id}"

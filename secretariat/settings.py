@@ -182,6 +182,10 @@ STORAGES = {
 }
 # Uploaded files live outside any public URL; a permission-checked view serves them.
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "files")
+# Largest document file accepted: a long scanned report fits, a video does not.
+DOCUMENT_MAX_UPLOAD_BYTES = env.int("DOCUMENT_MAX_UPLOAD_BYTES", default=25 * 1024 * 1024)
+# One-click answer links in circulation e-mails expire after this many days (and once used).
+CIRCULATION_LINK_VALID_DAYS = env.int("CIRCULATION_LINK_VALID_DAYS", default=30)
 
 # --- Mail -------------------------------------------------------------------
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
@@ -253,7 +257,11 @@ SPECTACULAR_SETTINGS = {
 AUDIT_EXEMPT_MODELS = {
     "secretariat.Notification": "delivery queue: one row per thing to tell; its state is operational",
     "secretariat.Message": "delivery queue: one e-mail and its attempts; rebuilt from notifications",
+    "secretariat.AuditSeal": "the hash chain over the history tables; a history of it would be circular",
 }
+# The key of the audit hash chain. It never lives in the database, so SQL access
+# alone cannot re-seal an edited history row. Keep it when SECRET_KEY rotates.
+AUDIT_CHAIN_KEY = env.str("AUDIT_CHAIN_KEY", default=SECRET_KEY)
 # The named user that background tasks and commands act as in history.
 SYSTEM_USER_EMAIL = "system@asean-ai-safe.invalid"
 

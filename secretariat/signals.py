@@ -13,6 +13,7 @@ from allauth.mfa import signals as mfa_signals
 from django.contrib.auth import signals as auth_signals
 from django.dispatch import Signal, receiver
 from django.http import HttpRequest
+from simple_history.signals import post_create_historical_record
 
 # sender=Membership, membership=..., by=...: a person left a body.
 membership_ended = Signal()
@@ -78,3 +79,12 @@ def _mfa_reset(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> N
 @receiver(mfa_signals.authentication_failed, dispatch_uid="security_mfa_failed")
 def _mfa_failed(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
     _record("mfa_failed", request, user)
+
+
+@receiver(post_create_historical_record, dispatch_uid="audit_seal")
+def _seal_history_row(sender: Any, history_instance: Any, **kwargs: Any) -> None:
+    """Seal each historical row as it is written (the bulk helpers seal their own)."""
+    from .audit_chain import seal_rows
+
+    if type(history_instance)._meta.app_label in ("secretariat", "meetings", "workgroups"):
+        seal_rows([history_instance])

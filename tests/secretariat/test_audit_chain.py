@@ -1,0 +1,74 @@
+"""Tamper evidence: every history row is sealed in its object's chain; verify_audit finds edits."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from secretariat import services
+from secretariat.history import acting_as, bulk_create_with_history, update_with_history
+from secretariat.models import AuditSeal, Body, Membership
+
+
+def _verify() -> None:
+    call_command("verify_audit", verbosity=0)
+
+
+def test_every_history_row_written_by_a_save_is_sealed_in_its_objects_chain(network):
+    membership = Membership.objects.get(person=network.mmr, body=network.wgai)
+    services.end_membership(membership, by=network.officer, reason="Posted abroad")
+    seals = list(
+        AuditSeal.objects.filter(model="secretariat.Membership", object_id=membership.pk).order_by("history_id")
+    )
+    assert len(seals) == 2
+    assert seals[1].previous == seals[0].seal
+    _verify()
+
+
+def test_rows_written_by_the_bulk_helpers_are_chained_too(network):
+    with acting_as(network.officer):
+        bulk_create_with_history([Body(code=f"TF-{n}", name=f"Task force {n}") for n in range(3)])
+        update_with_history(Body.objects.filter(code__startswith="TF-"), reason="Closed", is_active=False)
+    for body in Body.objects.filter(code__startswith="TF-"):
+        seals = list(AuditSeal.objects.filter(model="secretariat.Body", object_id=body.pk).order_by("history_id"))
+        assert len(seals) == 2
+        assert seals[1].previous == seals[0].seal
+    _verify()
+
+
+def _sql(statement: str, params: list) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+
+
+def test_a_history_row_edited_in_sql_is_detected_and_named(network, capsys):
+    record = Body.history.filter(id=network.wgai.pk).earliest("history_date")
+    _sql("UPDATE secretariat_historicalbody SET name = %s WHERE history_id = %s", ["Forged", record.history_id])
+    with pytest.raises(CommandError):
+        _verify()
+    assert f"secretariat.Body object {network.wgai.pk}, history row {record.history_id}" in capsys.readouterr().err
+
+
+def test_a_history_row_deleted_in_sql_is_detected(network):
+    membership = Membership.objects.get(person=network.mmr, body=network.wgai)
+    services.end_membership(membership, by=network.officer, reason="Posted abroad")
+    first = Membership.history.filter(id=membership.pk).earliest("history_date")
+    _sql("DELETE FROM secretariat_historicalmembership WHERE history_id = %s", [first.history_id])
+    with pytest.raises(CommandError):
+        _verify()
+
+
+def test_a_history_row_inserted_in_sql_without_a_seal_is_detected(network):
+    record = Body.history.filter(id=network.wgai.pk).latest("history_date")
+    record.pk = None
+    record.name = "Inserted"
+    record.save()  # a plain insert in the history table: no signal, no seal
+    AuditSeal.objects.filter(history_id=record.history_id, model="secretariat.Body").delete()
+    with pytest.raises(CommandError):
+        _verify()
+
+
+def test_an_intact_seeded_database_verifies(db):
+    call_command("seed_demo", verbosity=0)
+    _verify()
