@@ -18,7 +18,10 @@ def ensure_reference_data() -> None:
 
         from django.apps import apps
 
+        from secretariat.audit_chain import seal_unsealed
+
         importlib.import_module("secretariat.migrations.0002_member_states").load(apps, None)
+        seal_unsealed(MemberState.history.model)
 
 
 def state(code: str) -> MemberState:

@@ -113,5 +113,8 @@ def test_permission_matrix(client, matrix_network, people, role, name, args, met
     data = {"reason": "Left the ministry"} if method == "post" else None
     response = getattr(client, method)(url, data)
     assert response.status_code == expected[role], f"{role} {method.upper()} {url}"
+    assert "script-src 'self'" in response["Content-Security-Policy"]
+    assert "unsafe-inline" not in response["Content-Security-Policy"].split("script-src")[1].split(";")[0]
+    assert response["X-Content-Type-Options"] == "nosniff"
     if response.status_code == LOGIN and role == "anonymous" and not url.startswith("/api/"):
         assert response["Location"].startswith("/accounts/login/")
