@@ -218,6 +218,7 @@ def accept_invitation(invitation: Invitation, *, display_name: str, password: st
         member_state=invitation.member_state,
         time_zone=time_zone,
     )
+    user.full_clean(exclude=["password", "last_login"], validate_unique=False)
     validate_password(password, user)
     user.set_password(password)
     with acting_as(invitation.invited_by):
@@ -243,10 +244,9 @@ def accept_invitation(invitation: Invitation, *, display_name: str, password: st
 def update_profile(person: User, *, by: User, display_name: str, time_zone: str) -> User:
     if by.pk != person.pk:
         raise PermissionDenied
-    if time_zone:
-        validate_time_zone(time_zone)
     person.display_name = display_name
     person.time_zone = time_zone
+    person.full_clean(exclude=["password", "last_login"], validate_unique=False)
     save_with_reason(person, "Profile updated")
     return person
 

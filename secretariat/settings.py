@@ -120,6 +120,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (allauth's rate limits need a cache shared by every process) -----
 CACHES = {"default": env.cache_url("CACHE_URL", default="dbcache://django_cache")}
+if env.str("TEST_DATABASE_NAME", default=""):
+    # Parallel test runs share one Redis: each keeps to its own keys.
+    CACHES["default"]["KEY_PREFIX"] = env.str("TEST_DATABASE_NAME")
 
 # --- Auth and accounts ----------------------------------------------------
 AUTH_USER_MODEL = "secretariat.User"
