@@ -36,6 +36,7 @@ from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from . import working_hours
 from .models import Message, MessageStatus, Notification, NotificationStatus, User
 
 log = logging.getLogger(__name__)
@@ -126,6 +127,10 @@ def notify(
     address = (address or (recipient.email if recipient else "")).lower()
     if not address:
         raise ValueError("A notification needs a recipient or an address.")
+    due_at = due_at or timezone.now()
+    if recipient is not None and not _kinds[kind].urgent:
+        # The plan is stored: the row says when it may go, inside working hours.
+        due_at = working_hours.for_person(due_at, recipient)
     row = Notification(
         kind=kind,
         content_type=ContentType.objects.get_for_model(subject),
@@ -133,7 +138,7 @@ def notify(
         recipient=recipient,
         address=address,
         occurrence=occurrence,
-        due_at=due_at or timezone.now(),
+        due_at=due_at,
     )
     try:
         with transaction.atomic():
@@ -164,45 +169,67 @@ def plan(now: dt.datetime) -> int:
 
 
 def bundle(now: dt.datetime, *, limit: int = 1000) -> int:
-    """Turn due notifications into messages; returns how many messages were built."""
+    """Turn due notifications into messages; returns how many messages were built.
+
+    Several notifications due for one address in one sweep become one message
+    (a digest listing them); a single one is sent as it is.
+    """
     with transaction.atomic():
         due = list(
             Notification.objects.due(now)
             .select_for_update(skip_locked=True, of=("self",))
             .select_related("recipient", "recipient__member_state", "content_type")
-            .order_by("due_at")[:limit]
+            .order_by("due_at", "pk")[:limit]
         )
-        built = 0
+        by_address: dict[str, list[tuple[Notification, EmailContent]]] = {}
         for notification in due:
-            kind = _kinds.get(notification.kind)
-            target = notification.subject
-            if kind is None or target is None:
-                # The kind is gone from the code or the object was deleted: nothing to say.
-                notification.status = NotificationStatus.RETIRED
-                notification.save(update_fields=["status"])
-                continue
-            try:
-                content = kind.render(notification)
-            except Exception:
-                log.exception("Cannot render notification %s", notification.pk)
-                notification.status = NotificationStatus.FAILED
-                notification.save(update_fields=["status"])
-                continue
-            message = Message.objects.create(
-                recipient=notification.recipient,
-                address=notification.address,
-                subject_line=content.subject[:250],
-                body_text=content.text,
-                body_html=content.html,
-                attachments=content.attachments,
-                next_attempt_at=now,
-                created_at=now,
-            )
-            notification.message = message
-            notification.status = NotificationStatus.QUEUED
-            notification.save(update_fields=["message", "status"])
-            built += 1
-    return built
+            content = _render(notification)
+            if content is not None:
+                by_address.setdefault(notification.address, []).append((notification, content))
+        for parts in by_address.values():
+            _build_message(parts, now)
+    return len(by_address)
+
+
+def _render(notification: Notification) -> EmailContent | None:
+    """The notification's content, or None (and the row retired or failed) when it cannot be told."""
+    kind = _kinds.get(notification.kind)
+    target = notification.subject
+    if kind is None or target is None:
+        # The kind is gone from the code or the object was deleted: nothing to say.
+        notification.status = NotificationStatus.RETIRED
+        notification.save(update_fields=["status"])
+        return None
+    try:
+        return kind.render(notification)
+    except Exception:
+        log.exception("Cannot render notification %s", notification.pk)
+        notification.status = NotificationStatus.FAILED
+        notification.save(update_fields=["status"])
+        return None
+
+
+def _build_message(parts: list[tuple[Notification, EmailContent]], now: dt.datetime) -> Message:
+    first = parts[0][0]
+    if len(parts) == 1:
+        content = parts[0][1]
+    else:
+        content = render_email("digest", {"items": [c for _n, c in parts]}, recipient=first.recipient)
+        content.attachments = [a for _n, c in parts for a in c.attachments]
+    message = Message.objects.create(
+        recipient=first.recipient,
+        address=first.address,
+        subject_line=content.subject[:250],
+        body_text=content.text,
+        body_html=content.html,
+        attachments=content.attachments,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    Notification.objects.filter(pk__in=[n.pk for n, _c in parts]).update(
+        message=message, status=NotificationStatus.QUEUED
+    )
+    return message
 
 
 # --- Claiming and sending ---------------------------------------------------

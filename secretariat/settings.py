@@ -207,6 +207,12 @@ DELIVERY_MAX_ATTEMPTS = env.int("DELIVERY_MAX_ATTEMPTS", default=5)
 DELIVERY_BACKOFF_SECONDS = env.int("DELIVERY_BACKOFF_SECONDS", default=60)
 # Messages sent per batch (one SMTP connection per batch).
 DELIVERY_BATCH_SIZE = env.int("DELIVERY_BATCH_SIZE", default=40)
+# Reminders reach people inside these local hours on their working days; urgent
+# kinds (cancellations, silence broken) go at once.
+DELIVERY_WORKDAY_START = env.int("DELIVERY_WORKDAY_START", default=9)
+DELIVERY_WORKDAY_END = env.int("DELIVERY_WORKDAY_END", default=18)
+# The calendar of people without a member state: the secretariat's seat.
+DELIVERY_DEFAULT_COUNTRY = "MY"
 
 # --- Celery -----------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/0")
