@@ -376,3 +376,17 @@ def sweep(now: dt.datetime | None = None) -> SweepResult:
             break
         result.sent += send_claimed(batch)
     return result
+
+
+def requeue_failed(messages: Iterable[Message] | None = None) -> int:
+    """Give failed messages a fresh set of attempts (after SMTP is mended)."""
+    rows = Message.objects.filter(status=MessageStatus.FAILED)
+    if messages is not None:
+        rows = rows.filter(pk__in=[m.pk for m in messages])
+    ids = list(rows.values_list("pk", flat=True))
+    now = timezone.now()
+    Message.objects.filter(pk__in=ids, status=MessageStatus.FAILED).update(
+        status=MessageStatus.QUEUED, attempts=0, next_attempt_at=now, claim=""
+    )
+    Notification.objects.filter(message_id__in=ids).update(status=NotificationStatus.QUEUED)
+    return len(ids)

@@ -13,15 +13,17 @@ from django.contrib.auth.decorators import login_not_required, login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
-from . import audit, services
+from . import audit, delivery, services
 from .forms import AuditFilterForm, InvitationAcceptForm, ProfileForm
+from .models import Message, MessageStatus, Notification, NotificationStatus
 from .tokens import BadToken, invitation_from_token
 
 
@@ -199,3 +201,45 @@ def audit_object(request: HttpRequest, label: str, pk: int) -> HttpResponse:
             "entries": audit.entries(records),
         },
     )
+
+
+# --- Deliveries -------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def deliveries(request: HttpRequest) -> HttpResponse:
+    """Operations: every e-mail the app sends, its state, attempts and last error."""
+    if not request.user.is_secretariat:
+        raise Http404
+    status = request.GET.get("status", "")
+    counts = dict(Message.objects.values_list("status").annotate(n=Count("pk")).order_by())
+    rows = Message.objects.select_related("recipient").order_by("-created_at")
+    if status in MessageStatus.values:
+        rows = rows.filter(status=status)
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    pending = Notification.objects.filter(status=NotificationStatus.PENDING).count()
+    return render(
+        request,
+        "secretariat/deliveries.html",
+        {"page": page, "counts": counts, "status": status, "statuses": MessageStatus.choices, "pending": pending},
+    )
+
+
+@login_required
+@require_POST
+def delivery_resend(request: HttpRequest, pk: int) -> HttpResponse:
+    if not request.user.is_secretariat:
+        raise Http404
+    message = Message.objects.filter(pk=pk).first()
+    if message is None:
+        raise Http404
+    if delivery.requeue_failed([message]):
+        messages.success(request, _("The message to %(address)s is queued again.") % {"address": message.address})
+    else:
+        messages.error(
+            request,
+            _("Only a failed message can be sent again; this one is %(status)s.")
+            % {"status": message.get_status_display()},
+        )
+    return redirect("deliveries")

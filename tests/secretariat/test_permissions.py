@@ -12,7 +12,7 @@ import pytest
 from django.urls import reverse
 
 from secretariat import services
-from secretariat.models import Membership, Role
+from secretariat.models import Membership, Message, Role
 from secretariat.tokens import invitation_token
 
 ROLES = ["officer", "chair", "sgp", "mmr", "observer", "outsider", "anonymous"]
@@ -76,6 +76,8 @@ MATRIX = [
 
 MATRIX += [
     ("audit_log", lambda n: [], "get", {**_everyone(404), "officer": 200, "anonymous": LOGIN}),
+    ("deliveries", lambda n: [], "get", {**_everyone(404), "officer": 200, "anonymous": LOGIN}),
+    ("delivery_resend", lambda n: [n.message.pk], "post", {**_everyone(404), "officer": 302, "anonymous": LOGIN}),
     ("audit_export", lambda n: [], "get", {**_everyone(404), "officer": 200, "anonymous": LOGIN}),
     (
         "audit_object",
@@ -96,6 +98,9 @@ def matrix_network(network):
         member_state=network.mmr.member_state,
     )
     network.token = invitation_token(network.invitation)
+    network.message = Message.objects.create(
+        address="x@example.org", subject_line="Hello", body_text="Hi", status="failed"
+    )
     network.mmr_membership = Membership.objects.get(person=network.mmr, body=network.wgai)
     network.sgp2_membership = Membership.objects.get(person=network.sgp_delegate, body=network.wgai)
     return network
