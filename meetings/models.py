@@ -253,13 +253,16 @@ class Meeting(models.Model):
         """Seam: the body's open action items, through a reverse relation a later app adds.
 
         The workgroups app gives `Body` an `action_items` relation; until then the
-        section renders nothing. An `open()` queryset method is used when present.
+        section renders nothing. Its `open_at(moment)` queryset method (items open
+        when the meeting starts) is used when present, else `open()`.
         """
         manager = getattr(self.body, "action_items", None)
         if manager is None:
             return []
         items = manager.all()
-        if hasattr(items, "open"):
+        if hasattr(items, "open_at"):
+            items = items.open_at(self.start)
+        elif hasattr(items, "open"):
             items = items.open()
         return list(items)
 

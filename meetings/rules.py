@@ -136,8 +136,8 @@ def visible_versions(user: User, minutes: Minutes) -> QuerySet[MinutesVersion]:
     return versions.filter(Q(circulated_at__isnull=False) | Q(approved_at__isnull=False))
 
 
-def get_minutes_for_user(user: User, meeting: Meeting) -> Minutes:
-    """The meeting's minutes, or 404 when there are none the user may read."""
+def get_minutes(meeting: Meeting) -> Minutes:
+    """The minutes of a meeting the user may see (fetched with `get_meeting_for_user`), or 404."""
     minutes = Minutes.objects.filter(meeting=meeting).first()
     if minutes is None:
         raise Http404("No minutes yet.")

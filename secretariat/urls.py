@@ -18,5 +18,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("secretariat.api_urls")),
     path("", include("secretariat.routes")),
+    path("", include("meetings.urls")),
     path("", include("workgroups.urls")),
 ]
