@@ -24,7 +24,7 @@ Renderer = Callable[[Notification], delivery.EmailContent]
 def _ics_attachment(meeting: Meeting, notification: Notification) -> dict[str, str]:
     content = ics.invitation(meeting, attendee=notification.recipient).decode("utf-8")
     method = "CANCEL" if "METHOD:CANCEL" in content else "REQUEST"
-    return {"filename": "invite.ics", "content": content, "mimetype": f"text/calendar; method={method}"}
+    return {"filename": ics.filename(meeting), "content": content, "mimetype": f"text/calendar; method={method}"}
 
 
 def _meeting_email(template: str) -> Renderer:
