@@ -205,6 +205,8 @@ class ActionItemQuerySet(TrackedQuerySet):
         from .rules import delegation_bodies
 
         mine = Q(assignments__person=user)
+        if user.is_secretariat:
+            mine |= Q(owner_kind=OwnerKind.SECRETARIAT)
         pairs = delegation_bodies(user)
         for body_id, state_id in pairs:
             mine |= Q(body_id=body_id, owner_kind=OwnerKind.STATE, owner_state_id=state_id)
@@ -387,7 +389,8 @@ class ActionItem(models.Model):
             return str(self.owner_state)
         if self.owner_kind == OwnerKind.SECRETARIAT:
             return str(OwnerKind.SECRETARIAT.label)
-        return ", ".join(str(p) for p in self.assignees.all()) or str(_("Nobody yet"))
+        # Through the assignments, which the lists prefetch with their persons.
+        return ", ".join(str(a.person) for a in self.assignments.all()) or str(_("Nobody yet"))
 
 
 class Assignment(models.Model):

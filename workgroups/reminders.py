@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from secretariat import delivery
 from secretariat.models import SECRETARIAT_GROUP, Membership, MemberState, Notification, Role, User
 
-from .models import ActionItem, OwnerKind, Referral
+from .models import ActionItem, ActionItemStatus, OwnerKind, Referral
 
 # How many days ahead an open item's owners are reminded of its due date.
 DUE_SOON_DAYS = 3
@@ -161,9 +161,11 @@ def plan_due_reminders(now: dt.datetime) -> int:
 def _item_email(template: str) -> Renderer:
     def render(notification: Notification) -> delivery.EmailContent:
         item: ActionItem = notification.subject
-        return delivery.render_email(
-            template, {"item": item, "item_path": item.get_absolute_url()}, recipient=notification.recipient
-        )
+        context = {"item": item, "item_path": item.get_absolute_url()}
+        if notification.kind == "action_item_status":
+            # The status the item moved to when this was planned, not the one it has since reached.
+            context["status"] = ActionItemStatus(notification.occurrence)
+        return delivery.render_email(template, context, recipient=notification.recipient)
 
     return render
 

@@ -20,6 +20,8 @@ from secretariat import audit, rules, services
 from secretariat.forms import BodyForm, DeactivateForm, EndMembershipForm, InviteForm, MembershipForm
 from secretariat.models import ROLE_ORDER, Body, Invitation, Membership, Role, User
 
+from . import plan_views
+
 
 def _apply_errors(form: Form, exc: ValidationError) -> None:
     """Put a service's ValidationError on the form: on its field where it names one."""
@@ -38,7 +40,9 @@ def home(request: HttpRequest) -> HttpResponse:
     pending = None
     if user.is_secretariat:
         pending = Invitation.objects.pending().select_related("body", "member_state").order_by("expires_at")[:10]
-    return render(request, "workgroups/home.html", {"memberships": memberships, "pending_invitations": pending})
+    context = {"memberships": memberships, "pending_invitations": pending}
+    context.update(plan_views.my_work(user, memberships))
+    return render(request, "workgroups/home.html", context)
 
 
 @login_required
@@ -100,6 +104,7 @@ def body_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "head_states": head_states,
             "can_invite": manage or bool(head_states),
             "invitations": invitations,
+            **plan_views.work_plan(body, request.user),
         },
     )
 

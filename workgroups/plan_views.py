@@ -1,0 +1,197 @@
+"""Pages of the work plan: tasks, referrals and their outcome, and the body page's work plan section."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from secretariat import audit
+from secretariat import rules as network_rules
+from secretariat.models import Body, Membership, MemberState, User
+
+from . import charts, rules, services
+from .action_views import _refer
+from .forms import OutcomeForm, TaskForm, apply_errors
+from .models import Assignment, Referral, Task, TaskLeadState
+
+
+def work_plan(body: Body, user: User) -> dict[str, object]:
+    """The body page's work plan: tasks with progress, the timeline, referrals both ways.
+
+    A fixed number of queries whatever the size of the plan: tasks with their
+    counts (1), their lead states (1), referrals received and made (2).
+    """
+    tasks = list(
+        rules.visible_tasks(user)
+        .filter(body=body)
+        .with_progress()
+        .prefetch_related(Prefetch("lead_states", queryset=MemberState.objects.order_by("code")))
+        .order_by("start", "end", "pk")
+    )
+    visible = rules.visible_referrals(user).select_related(
+        "action_item", "task", "from_body", "to_body", "referred_by", "decided_by"
+    )
+    received = list(visible.filter(to_body=body).order_by("-referred_at")[:20])
+    return {
+        "tasks": tasks,
+        "gantt": charts.gantt(tasks, timezone.localdate()),
+        "referrals_received": received,
+        "can_answer": {r.pk for r in received if rules.can_record_outcome(user, r)},
+        "referrals_made": list(visible.filter(from_body=body).order_by("-referred_at")[:20]),
+        "can_plan": rules.can_create_in(user, body),
+    }
+
+
+@login_required
+def task_create(request: HttpRequest, pk: int) -> HttpResponse:
+    body = network_rules.get_body_for_user(request.user, pk)
+    if not rules.can_create_in(request.user, body):
+        raise Http404
+    form = TaskForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            task = services.create_task(by=request.user, body=body, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("The task was added to the work plan."))
+            return redirect(task)
+    return render(request, "workgroups/task_form.html", {"form": form, "body": body})
+
+
+@login_required
+def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    task = rules.get_task_for_user(request.user, pk)
+    items = (
+        rules.visible_action_items(request.user)
+        .filter(task=task)
+        .select_related("owner_state")
+        .prefetch_related(Prefetch("assignments", queryset=Assignment.objects.select_related("person")))
+        .order_by("due_date", "pk")
+    )
+    records = [
+        *Task.history.filter(id=task.pk).select_related("history_user")[:100],
+        *TaskLeadState.history.filter(task_id=task.pk).select_related("history_user")[:100],
+        *Referral.history.filter(task_id=task.pk).select_related("history_user")[:100],
+    ]
+    can_manage = rules.can_manage_task(request.user, task)
+    referrals = list(
+        Referral.objects.filter(task=task).select_related("from_body", "to_body", "referred_by", "decided_by")
+    )
+    return render(
+        request,
+        "workgroups/task.html",
+        {
+            "task": task,
+            "leads": task.lead_states.order_by("name"),
+            "items": items,
+            "referrals": referrals,
+            "can_answer": {r.pk for r in referrals if rules.can_record_outcome(request.user, r)},
+            "entries": audit.entries(records),
+            "can_manage": can_manage,
+            "can_refer": can_manage and task.body.parent_id and not any(r.is_pending for r in referrals),
+        },
+    )
+
+
+@login_required
+def task_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    task = rules.get_task_for_user(request.user, pk, write=True)
+    form = TaskForm(request.POST or None, instance=Task.objects.get(pk=task.pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_task(task, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("Your changes were saved."))
+            return redirect(task)
+    return render(request, "workgroups/task_form.html", {"form": form, "body": task.body, "task": task})
+
+
+@login_required
+def task_refer(request: HttpRequest, pk: int) -> HttpResponse:
+    task = rules.get_task_for_user(request.user, pk, write=True)
+    return _refer(request, task, task=task)
+
+
+@login_required
+def referral_outcome(request: HttpRequest, pk: int) -> HttpResponse:
+    referral = rules.get_referral_for_user(request.user, pk, write=True)
+    form = OutcomeForm(request.POST or None, purpose=referral.purpose)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_referral_outcome(referral, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("The outcome was recorded."))
+            return redirect(referral.subject)
+    return render(request, "workgroups/referral_outcome.html", {"form": form, "referral": referral})
+
+
+def item_chart(user: User, bodies: list[Body]) -> list[dict[str, object]]:
+    """For each body: its action items by owner and status, as a stacked bar chart (one GROUP BY query)."""
+    if not bodies:
+        return []
+    today = timezone.localdate()
+    rows = (
+        rules.visible_action_items(user)
+        .filter(body__in=bodies)
+        .values("body_id", "owner_kind", "owner_state__code", "owner_state__name", "status")
+        .annotate(
+            count=Count("pk"), overdue=Count("pk", filter=Q(status__in=["open", "in_progress"], due_date__lt=today))
+        )
+        .order_by()
+    )
+    per_body: dict[int, list] = {}
+    for row in rows:
+        if row["owner_kind"] == "state":
+            key, label = row["owner_state__code"], row["owner_state__name"]
+        else:
+            key = "~" + row["owner_kind"]
+            label = _("Secretariat") if row["owner_kind"] == "secretariat" else _("Named persons")
+        per_body.setdefault(row["body_id"], []).append((key, label, row["status"], row["count"], row["overdue"]))
+    return [{"body": body, "chart": charts.stacked_bars(per_body[body.pk])} for body in bodies if body.pk in per_body]
+
+
+# How many of my open items the home page lists before "see all".
+MY_ITEMS = 15
+
+
+def my_work(user: User, memberships: Iterable[Membership]) -> dict[str, object]:
+    """The home page's action items: mine and my state's open ones (overdue first), and the charts.
+
+    Queries: my delegations (1), my items (1) and their assignments (1), their
+    total (1) and overdue count (1), the charts' GROUP BY (1): the same number
+    whatever the number of items.
+    """
+    today = timezone.localdate()
+    mine = (
+        rules.visible_action_items(user)
+        .open()
+        .owned_by_or_assigned_to(user)
+        .select_related("body", "owner_state")
+        .prefetch_related(Prefetch("assignments", queryset=Assignment.objects.select_related("person")))
+        # Ascending due dates put the overdue first; then the most pressing.
+        .order_by("due_date", "priority", "pk")
+    )
+    items = list(mine[:MY_ITEMS])
+    bodies = [m.body for m in memberships]
+    if not bodies and user.is_secretariat:
+        # An officer sitting nowhere sees the pipeline (ADGMIN, ADGSOM, WG-AI), not every task force.
+        bodies = list(Body.objects.filter(is_active=True, parent__parent__parent__isnull=True).order_by("code"))
+    return {
+        "my_items": items,
+        "my_items_total": mine.count(),
+        "my_items_overdue": mine.filter(due_date__lt=today).count(),
+        "item_charts": item_chart(user, list({b.pk: b for b in bodies}.values())),
+    }
