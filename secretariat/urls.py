@@ -17,6 +17,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("secretariat.api_urls")),
+    path("api/v1/", include("meetings.api_urls")),
     path("api/v1/", include("workgroups.api_urls")),
     path("", include("secretariat.routes")),
     path("", include("meetings.urls")),

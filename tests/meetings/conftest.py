@@ -14,6 +14,8 @@ from types import SimpleNamespace
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from meetings import services
@@ -99,3 +101,16 @@ def put_back_migration_rows(django_db_setup: None, django_db_blocker: object) ->
     if contents:
         with django_db_blocker.unblock():
             connection.creation.deserialize_db_from_string(contents)
+
+
+def request_overhead(client) -> int:
+    """Queries every signed-in request makes (session, user, session tracking, zone, group, chairs).
+
+    Measured on the calendar settings page, which adds exactly one query (the feed).
+    Query-count tests add the page's own queries on top, so they name only those.
+    """
+    url = reverse("meetings:calendar")
+    client.get(url)  # the first request of a session records it; later ones update it
+    with CaptureQueriesContext(connection) as context:
+        client.get(url)
+    return len(context) - 1

@@ -5,8 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from meetings import services
@@ -14,7 +12,7 @@ from meetings.models import AgendaStatus, Meeting, MeetingStatus, Purpose, Rsvp,
 from secretariat.models import Role
 from tests.factories import BodyFactory, MembershipFactory, UserFactory, state
 
-from .conftest import at, make_meeting
+from .conftest import at, make_meeting, request_overhead
 
 
 def _messages(response) -> list[str]:
@@ -207,19 +205,6 @@ def test_the_rsvp_form_offers_only_the_users_own_delegates(client, network, wgai
 # --- Query counts --------------------------------------------------------------------------
 
 
-def _overhead(client) -> int:
-    """Queries every signed-in request makes (session, user, session tracking, zone, group, chairs).
-
-    Measured on the calendar settings page, which adds exactly one query (the feed).
-    The page counts below are on top of it, so they name only the page's own queries.
-    """
-    url = reverse("meetings:calendar")
-    client.get(url)  # the first request of a session records it; later ones update it
-    with CaptureQueriesContext(connection) as context:
-        client.get(url)
-    return len(context) - 1
-
-
 def _many_meetings(network, count: int) -> None:
     for n in range(count):
         make_meeting(network.officer, network.adgsom, days=3 + n, status=MeetingStatus.SCHEDULED)
@@ -229,7 +214,7 @@ def _many_meetings(network, count: int) -> None:
 def test_the_meeting_list_runs_a_fixed_number_of_queries(client, network, django_assert_num_queries, size):
     _many_meetings(network, size)
     client.force_login(network.sgp)
-    overhead = _overhead(client)
+    overhead = request_overhead(client)
     # 1 years for the filter, 2 count for the paginator, 3 bodies for the filter,
     # 4 the page of meetings with their bodies and host states.
     with django_assert_num_queries(overhead + 4):
@@ -248,7 +233,7 @@ def _big_agenda(network, meeting, count: int) -> None:
 def test_the_meeting_page_runs_a_fixed_number_of_queries(client, network, held, django_assert_num_queries, size):
     _big_agenda(network, held, size)
     client.force_login(network.sgp)
-    overhead = _overhead(client)
+    overhead = request_overhead(client)
     # 1 the meeting (visibility as subqueries), 2 agenda items with presenters, 3 delegations with
     # their states, 4 participants with their people, 5 decisions, 6 minutes, 7 the user's
     # delegations in the body, 8 the body's chair on the day (+ matters arising, once that exists).

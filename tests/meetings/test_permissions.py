@@ -131,6 +131,10 @@ MATRIX = [
     ("meetings:minutes_version", lambda n: [n.held.pk, 2], "get", adgsom(200, 200, 404)),
     ("meetings:minutes_pdf", lambda n: [n.closed.pk, 1], "get", adgsom(200, 200, 200)),
     ("meetings:minutes_pdf", lambda n: [n.held.pk, 1], "get", adgsom(404, 404, 404)),
+    ("meeting-list", lambda n: [], "get", api(everyone(200))),
+    ("meeting-detail", lambda n: [n.held.pk], "get", api(adgsom(200, 200, 200))),
+    ("meeting-detail", lambda n: [n.draft.pk], "get", api(adgsom(200, 200, 404))),
+    ("meeting-detail", lambda n: [n.wgai.pk], "get", api(wgai(200, 200, 200, 200))),
 ]
 
 
