@@ -249,12 +249,13 @@ class Meeting(models.Model):
             return self.named_chair
         return self.body.chair_on(self.local_start.date())
 
-    def matters_arising(self) -> list[Any]:
+    def matters_arising(self, user: User | None = None) -> list[Any]:
         """Seam: the body's open action items, through a reverse relation a later app adds.
 
         The workgroups app gives `Body` an `action_items` relation; until then the
         section renders nothing. Its `open_at(moment)` queryset method (items open
-        when the meeting starts) is used when present, else `open()`.
+        when the meeting starts) is used when present, else `open()`; with a user,
+        its `visible_to(user)` keeps out what that user may not read.
         """
         manager = getattr(self.body, "action_items", None)
         if manager is None:
@@ -264,7 +265,20 @@ class Meeting(models.Model):
             items = items.open_at(self.start)
         elif hasattr(items, "open"):
             items = items.open()
+        if user is not None and hasattr(items, "visible_to"):
+            items = items.visible_to(user)
         return list(items)
+
+    def actions_arising(self, user: User) -> list[Any] | None:
+        """Seam: the action items arising from this meeting, through the workgroups app's
+        `action_items` relation (None while there is none), as `user` may see them."""
+        manager = getattr(self, "action_items", None)
+        if manager is None:
+            return None
+        items = manager.all()
+        if hasattr(items, "visible_to"):
+            items = items.visible_to(user)
+        return list(items.select_related("owner_state", "agenda_item").prefetch_related("assignments__person"))
 
 
 class Rsvp(models.TextChoices):

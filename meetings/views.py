@@ -171,7 +171,8 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "guest_form": GuestForm() if rules.can_manage_meetings(user) else None,
         # Seams for later apps: documents per agenda item, and "Matters arising".
         "item_documents": {},
-        "matters_arising": meeting.matters_arising(),
+        "matters_arising": meeting.matters_arising(user),
+        "actions_arising": meeting.actions_arising(user),
     }
     return render(request, "meetings/detail.html", context)
 
