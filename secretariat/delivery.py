@@ -35,6 +35,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.html import escape
 
 from . import working_hours
 from .models import Message, MessageStatus, Notification, NotificationStatus, User
@@ -129,8 +130,12 @@ def notify(
         raise ValueError("A notification needs a recipient or an address.")
     due_at = due_at or timezone.now()
     if recipient is not None and not _kinds[kind].urgent:
-        # The plan is stored: the row says when it may go, inside working hours.
-        due_at = working_hours.for_person(due_at, recipient)
+        # The plan is stored: the row says when it may go, inside working hours
+        # (or at the next daily digest for those who asked for one).
+        if recipient.digest_mode == "daily" and not _kinds[kind].mandatory:
+            due_at = working_hours.digest_slot(due_at, recipient)
+        else:
+            due_at = working_hours.for_person(due_at, recipient)
     row = Notification(
         kind=kind,
         content_type=ContentType.objects.get_for_model(subject),
@@ -192,8 +197,16 @@ def bundle(now: dt.datetime, *, limit: int = 1000) -> int:
 
 
 def _render(notification: Notification) -> EmailContent | None:
-    """The notification's content, or None (and the row retired or failed) when it cannot be told."""
+    """The notification's content, or None (and the row retired or failed) when it cannot be told.
+
+    An optional kind the recipient switched off is not e-mailed; it stays in the app.
+    """
     kind = _kinds.get(notification.kind)
+    recipient = notification.recipient
+    if kind is not None and not kind.mandatory and recipient is not None and kind.name in recipient.muted_kinds:
+        notification.status = NotificationStatus.SENT
+        notification.save(update_fields=["status"])
+        return None
     target = notification.subject
     if kind is None or target is None:
         # The kind is gone from the code or the object was deleted: nothing to say.
@@ -201,12 +214,27 @@ def _render(notification: Notification) -> EmailContent | None:
         notification.save(update_fields=["status"])
         return None
     try:
-        return kind.render(notification)
+        content = kind.render(notification)
     except Exception:
         log.exception("Cannot render notification %s", notification.pk)
         notification.status = NotificationStatus.FAILED
         notification.save(update_fields=["status"])
         return None
+    if not kind.mandatory and recipient is not None:
+        _add_unsubscribe(content, recipient, kind)
+    return content
+
+
+def _add_unsubscribe(content: EmailContent, recipient: User, kind: Kind) -> None:
+    """Every optional e-mail carries a signed link that switches its kind off."""
+    from .tokens import unsubscribe_token
+
+    link = f"{settings.SITE_URL}/notifications/unsubscribe/{unsubscribe_token(recipient, kind.name)}/"
+    note = translation.gettext("Stop these e-mails (%(kind)s):") % {"kind": kind.label}
+    content.text = f"{content.text.rstrip()}\n\n{note} {link}\n"
+    if content.html:
+        footer = f'<p style="font-size:12px;color:#5a6270">{escape(note)} <a href="{escape(link)}">{escape(link)}</a></p>'
+        content.html = content.html.replace("</body>", footer + "</body>") if "</body>" in content.html else content.html + footer
 
 
 def _build_message(parts: list[tuple[Notification, EmailContent]], now: dt.datetime) -> Message:

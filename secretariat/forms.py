@@ -191,3 +191,21 @@ class AuditFilterForm(forms.Form):
         if data.get("since") and data.get("until") and data["until"] < data["since"]:
             self.add_error("until", _("The end of the period is before its start."))
         return data
+
+
+class NotificationPreferencesForm(forms.Form):
+    digest_mode = forms.ChoiceField(
+        label=_("How reminders reach you by e-mail"),
+        choices=User._meta.get_field("digest_mode").choices,
+        widget=forms.RadioSelect,
+    )
+    enabled = forms.MultipleChoiceField(
+        label=_("Optional reminders"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Ticked reminders are e-mailed to you; every one also stays in your notifications here."),
+    )
+
+    def __init__(self, *args: object, optional: list[tuple[str, str]], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["enabled"].choices = optional

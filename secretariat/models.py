@@ -105,6 +105,14 @@ class User(AbstractBaseUser, PermissionsMixin):
         help_text=_("IANA name, for example Asia/Makassar. Empty: your member state's zone."),
     )
     organisation = models.CharField(_("organisation"), max_length=200, blank=True)
+    digest_mode = models.CharField(
+        _("e-mail reminders"),
+        max_length=10,
+        choices=[("immediate", _("As they come, inside my working hours")), ("daily", _("One daily digest at 09:00"))],
+        default="immediate",
+    )
+    # Optional notification kinds this person switched off (kind names).
+    muted_kinds = models.JSONField(_("switched-off reminders"), default=list, blank=True)
     is_staff = models.BooleanField(_("staff status"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
@@ -377,6 +385,10 @@ class NotificationQuerySet(models.QuerySet):
     def due(self, now: dt.datetime) -> NotificationQuerySet:
         return self.filter(status=NotificationStatus.PENDING, due_at__lte=now)
 
+    def inbox(self, user: User) -> NotificationQuerySet:
+        """What the person has been told in the app: due, not retired."""
+        return self.filter(recipient=user, due_at__lte=timezone.now()).exclude(status=NotificationStatus.RETIRED)
+
 
 class Notification(models.Model):
     """One thing to tell one recipient, once.
@@ -398,6 +410,8 @@ class Notification(models.Model):
         "Message", on_delete=models.SET_NULL, null=True, blank=True, related_name="notifications"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # In-app: when the recipient marked it read (the bell counts the others).
+    read_at = models.DateTimeField(null=True, blank=True)
 
     objects = NotificationQuerySet.as_manager()
 
@@ -411,6 +425,8 @@ class Notification(models.Model):
         indexes = [
             # The sweep's bundling query: pending rows whose due time has come.
             models.Index(fields=["due_at"], name="notification_pending_due", condition=Q(status="pending")),
+            # The bell's unread count and the in-app list: a recipient's rows, newest first.
+            models.Index(fields=["recipient", "-due_at"], name="notification_inbox"),
         ]
 
     def __str__(self) -> str:

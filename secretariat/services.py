@@ -291,3 +291,32 @@ def deactivate_person(person: User, *, by: User, reason: str) -> User:
 
     transaction.on_commit(after)
     return person
+
+
+@service
+def update_notification_preferences(person: User, *, by: User, digest_mode: str, muted_kinds: list[str]) -> User:
+    """Switch optional reminder kinds on or off and choose immediate or daily e-mail."""
+    if by.pk != person.pk:
+        raise PermissionDenied
+    known = delivery.kinds()
+    mandatory = sorted(k for k in muted_kinds if k in known and known[k].mandatory)
+    if mandatory:
+        raise ValidationError(_("These reminders cannot be switched off: %(kinds)s.") % {"kinds": ", ".join(mandatory)})
+    person.digest_mode = digest_mode
+    person.muted_kinds = sorted({k for k in muted_kinds if k in known})
+    person.full_clean(exclude=["password", "last_login"], validate_unique=False)
+    save_with_reason(person, "Notification preferences changed")
+    return person
+
+
+@service
+def mark_notifications_read(person: User, *, by: User, ids: list[int] | None = None) -> int:
+    """Mark in-app notifications read (these ids, or all of them)."""
+    from .models import Notification
+
+    if by.pk != person.pk:
+        raise PermissionDenied
+    rows = Notification.objects.inbox(person).filter(read_at__isnull=True)
+    if ids is not None:
+        rows = rows.filter(pk__in=ids)
+    return rows.update(read_at=timezone.now())

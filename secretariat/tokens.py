@@ -47,3 +47,22 @@ def invitation_from_token(token: str) -> Invitation:
     if status == "expired":
         raise BadToken("This invitation link has expired. Ask the secretariat for a new one.")
     return invitation
+
+
+UNSUBSCRIBE_SALT = "secretariat.unsubscribe"
+UNSUBSCRIBE_DAYS = 180
+
+
+def unsubscribe_token(user: object, kind: str) -> str:
+    return signing.dumps({"u": user.pk, "k": kind}, salt=UNSUBSCRIBE_SALT, compress=True)
+
+
+def unsubscribe_from_token(token: str) -> tuple[int, str]:
+    """The (user id, kind) a link stands for, or BadToken with the reason."""
+    try:
+        data = signing.loads(token, salt=UNSUBSCRIBE_SALT, max_age=UNSUBSCRIBE_DAYS * 24 * 3600)
+    except signing.SignatureExpired as exc:
+        raise BadToken("This link has expired. Change your reminders from your preferences page.") from exc
+    except signing.BadSignature as exc:
+        raise BadToken("This link is not valid. Check that you copied all of it.") from exc
+    return int(data["u"]), str(data["k"])

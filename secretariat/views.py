@@ -22,9 +22,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from . import audit, delivery, services
-from .forms import AuditFilterForm, InvitationAcceptForm, ProfileForm
-from .models import Message, MessageStatus, Notification, NotificationStatus
-from .tokens import BadToken, invitation_from_token
+from .forms import AuditFilterForm, InvitationAcceptForm, NotificationPreferencesForm, ProfileForm
+from .models import Message, MessageStatus, Notification, NotificationStatus, User
+from .tokens import BadToken, invitation_from_token, unsubscribe_from_token
 
 
 @login_not_required
@@ -243,3 +243,82 @@ def delivery_resend(request: HttpRequest, pk: int) -> HttpResponse:
             % {"status": message.get_status_display()},
         )
     return redirect("deliveries")
+
+
+# --- Notifications -------------------------------------------------------------------
+
+
+@login_required
+def notification_preferences(request: HttpRequest) -> HttpResponse:
+    """Each optional kind on or off, and immediate or daily e-mail; mandatory kinds say why."""
+    kinds = sorted(delivery.kinds().values(), key=lambda k: str(k.label))
+    optional = [(k.name, k.label) for k in kinds if not k.mandatory]
+    initial = {
+        "digest_mode": request.user.digest_mode,
+        "enabled": [name for name, _label in optional if name not in request.user.muted_kinds],
+    }
+    form = NotificationPreferencesForm(request.POST or None, initial=initial, optional=optional)
+    if request.method == "POST" and form.is_valid():
+        enabled = set(form.cleaned_data["enabled"])
+        services.update_notification_preferences(
+            request.user,
+            by=request.user,
+            digest_mode=form.cleaned_data["digest_mode"],
+            muted_kinds=[name for name, _label in optional if name not in enabled],
+        )
+        messages.success(request, _("Your notification preferences were saved."))
+        return redirect("notification_preferences")
+    mandatory = [k for k in kinds if k.mandatory]
+    return render(request, "secretariat/notification_preferences.html", {"form": form, "mandatory": mandatory})
+
+
+@login_required
+@require_GET
+def notification_list(request: HttpRequest) -> HttpResponse:
+    """The in-app notifications: what the app has told this person, newest first."""
+    rows = Notification.objects.inbox(request.user).prefetch_related("subject").order_by("-due_at", "-pk")
+    page = Paginator(rows, 30).get_page(request.GET.get("page"))
+    kinds = delivery.kinds()
+    items = [
+        {
+            "row": row,
+            "label": kinds[row.kind].label if row.kind in kinds else row.kind,
+            "subject": row.subject,
+            "url": getattr(row.subject, "get_absolute_url", lambda: "")() if row.subject is not None else "",
+        }
+        for row in page.object_list
+    ]
+    return render(request, "secretariat/notifications.html", {"page": page, "items": items})
+
+
+@login_required
+@require_POST
+def notification_read(request: HttpRequest) -> HttpResponse:
+    """Mark one notification read (`id`) or all of them; then go where it points, if asked."""
+    ids = [int(request.POST["id"])] if request.POST.get("id", "").isdigit() else None
+    services.mark_notifications_read(request.user, by=request.user, ids=ids)
+    target = request.POST.get("next", "")
+    if target.startswith("/") and not target.startswith("//"):
+        return redirect(target)
+    return redirect("notifications")
+
+
+@login_not_required
+@never_cache
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """A signed link from an optional e-mail: GET asks, only the POST switches the kind off."""
+    try:
+        user_id, kind_name = unsubscribe_from_token(token)
+    except BadToken as exc:
+        return render(request, "secretariat/unsubscribe.html", {"error": str(exc)}, status=400)
+    person = User.objects.filter(pk=user_id, is_active=True).first()
+    kind = delivery.kinds().get(kind_name)
+    if person is None or kind is None or kind.mandatory:
+        return render(request, "secretariat/unsubscribe.html", {"error": _("This link is not valid any more.")}, status=400)
+    done = kind.name in person.muted_kinds
+    if request.method == "POST" and not done:
+        services.update_notification_preferences(
+            person, by=person, digest_mode=person.digest_mode, muted_kinds=[*person.muted_kinds, kind.name]
+        )
+        done = True
+    return render(request, "secretariat/unsubscribe.html", {"kind": kind, "done": done, "person": person})

@@ -57,3 +57,14 @@ def for_person(moment: dt.datetime, person: object) -> dt.datetime:
     state = getattr(person, "member_state", None)
     country = state.holidays_code if state is not None else settings.DELIVERY_DEFAULT_COUNTRY
     return next_working_moment(moment, zone_name=person.zone_name, country=country)
+
+
+def digest_slot(moment: dt.datetime, person: object) -> dt.datetime:
+    """The next daily-digest time for a person: 09:00 on its next working day."""
+    slot = for_person(moment, person)
+    zone = zoneinfo.ZoneInfo(person.zone_name)
+    local = slot.astimezone(zone)
+    if local.time() == dt.time(settings.DELIVERY_WORKDAY_START):
+        return slot
+    tomorrow = dt.datetime.combine(local.date() + dt.timedelta(days=1), dt.time(0), zone)
+    return for_person(tomorrow, person)

@@ -13,7 +13,8 @@ from django.urls import reverse
 
 from secretariat import services
 from secretariat.models import Membership, Message, Role
-from secretariat.tokens import invitation_token
+from secretariat import delivery
+from secretariat.tokens import invitation_token, unsubscribe_token
 
 ROLES = ["officer", "chair", "sgp", "mmr", "observer", "outsider", "anonymous"]
 LOGIN = 302  # an anonymous visitor is redirected to /accounts/login/
@@ -77,6 +78,10 @@ MATRIX = [
 MATRIX += [
     ("audit_log", lambda n: [], "get", {**_everyone(404), "officer": 200, "anonymous": LOGIN}),
     ("deliveries", lambda n: [], "get", {**_everyone(404), "officer": 200, "anonymous": LOGIN}),
+    ("notifications", lambda n: [], "get", _everyone(200)),
+    ("notification_read", lambda n: [], "post", _everyone(302)),
+    ("notification_preferences", lambda n: [], "get", _everyone(200)),
+    ("unsubscribe", lambda n: [n.unsubscribe], "get", _everyone(200, 200)),
     ("delivery_resend", lambda n: [n.message.pk], "post", {**_everyone(404), "officer": 302, "anonymous": LOGIN}),
     ("audit_export", lambda n: [], "get", {**_everyone(404), "officer": 200, "anonymous": LOGIN}),
     (
@@ -90,6 +95,7 @@ MATRIX += [
 
 @pytest.fixture
 def matrix_network(network):
+    delivery.register_kind("test-optional", label="Test optional", render=lambda n: None, mandatory=False)
     network.invitation = services.invite(
         by=network.officer,
         email="new.delegate@example.org",
@@ -98,6 +104,7 @@ def matrix_network(network):
         member_state=network.mmr.member_state,
     )
     network.token = invitation_token(network.invitation)
+    network.unsubscribe = unsubscribe_token(network.mmr, "test-optional")
     network.message = Message.objects.create(
         address="x@example.org", subject_line="Hello", body_text="Hi", status="failed"
     )
