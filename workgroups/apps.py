@@ -9,4 +9,4 @@ class WorkgroupsConfig(AppConfig):
     def ready(self) -> None:
         # Notification kinds and the due-date source join the delivery engine; open
         # work is handed over when people leave; demo records join seed_demo.
-        from . import receivers, reminders  # noqa: F401
+        from . import demo, receivers, reminders  # noqa: F401
