@@ -544,3 +544,8 @@ class AuditSeal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.model} #{self.object_id} row {self.history_id}"
+
+
+# The document register lives in a sub-package; importing it here keeps its models
+# in this app (one app label, one migrations folder).
+from .documents.models import *  # noqa: E402, F403

@@ -18,8 +18,10 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("secretariat.api_urls")),
     path("api/v1/", include("meetings.api_urls")),
+    path("api/v1/", include("secretariat.documents.api_urls")),
     path("api/v1/", include("workgroups.api_urls")),
     path("", include("secretariat.routes")),
+    path("", include("secretariat.documents.urls")),
     path("", include("meetings.urls")),
     path("", include("workgroups.urls")),
 ]

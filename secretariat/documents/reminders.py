@@ -1,0 +1,107 @@
+"""Notification kinds and the sweep source of documents.
+
+The sweep calls `plan_circulations(now)` on every run: it decides the
+circulations whose deadline has passed (the outcome is announced to every
+recipient) and reminds delegations that have not answered a day before the
+deadline. Both are safe to run twice: a decided circulation is skipped, and a
+notification's unique key makes planning it again a no-op.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from secretariat import delivery
+from secretariat.models import Notification
+
+from . import services, tokens
+from .models import Circulation, CirculationRecipient
+
+# Decided per sweep at most; the rest wait for the next run.
+BATCH = 200
+
+
+def _links(row: CirculationRecipient) -> dict[str, str]:
+    circulation = row.circulation
+    action = tokens.link_action(circulation.mode)
+    if action is None or (action != "acknowledge" and row.member_state_id is None):
+        return {}
+    return {
+        "one_click_path": reverse("documents:link", args=[action, tokens.make_token(row, action)]),
+        "action": action,
+    }
+
+
+def _render_row(template: str):
+    def render(notification: Notification) -> delivery.EmailContent:
+        row: CirculationRecipient = notification.subject
+        circulation = row.circulation
+        return delivery.render_email(
+            template,
+            {
+                "row": row,
+                "circulation": circulation,
+                "version": circulation.version,
+                "document": circulation.version.document,
+                "circulation_path": circulation.get_absolute_url(),
+                **_links(row),
+            },
+            recipient=notification.recipient,
+        )
+
+    return render
+
+
+def _render_circulation(template: str):
+    def render(notification: Notification) -> delivery.EmailContent:
+        circulation: Circulation = notification.subject
+        return delivery.render_email(
+            template,
+            {
+                "circulation": circulation,
+                "version": circulation.version,
+                "document": circulation.version.document,
+                "circulation_path": circulation.get_absolute_url(),
+            },
+            recipient=notification.recipient,
+        )
+
+    return render
+
+
+def plan_circulations(now: dt.datetime) -> int:
+    """Decide what the deadline has decided, then plan the day-before reminders."""
+    planned = 0
+    due = list(Circulation.objects.due(now).order_by("deadline").values_list("pk", flat=True)[:BATCH])
+    if due:
+        from secretariat.services import system_user
+
+        actor = system_user()
+        for circulation in Circulation.objects.filter(pk__in=due).select_related("version__document", "created_by"):
+            planned += services.decide_circulation(circulation, by=actor, now=now)
+    return planned + services.plan_deadline_reminders(now)
+
+
+delivery.register_kind(
+    "circulation_sent", label=_("A document circulated to you"), render=_render_row("circulation_sent")
+)
+delivery.register_kind(
+    "circulation_deadline",
+    label=_("A circulation's deadline is near and your delegation has not answered"),
+    render=_render_row("circulation_deadline"),
+)
+delivery.register_kind(
+    "circulation_objection",
+    label=_("An objection broke silence"),
+    render=_render_circulation("circulation_objection"),
+    urgent=True,
+)
+delivery.register_kind(
+    "circulation_outcome",
+    label=_("The outcome of a circulation"),
+    render=_render_circulation("circulation_outcome"),
+)
+delivery.register_source(plan_circulations)

@@ -1,0 +1,67 @@
+"""Demo documents: every classification in every body, circulations in every procedure and state."""
+
+from __future__ import annotations
+
+from django.core.management import call_command
+
+from secretariat.documents import rules
+from secretariat.documents.models import (
+    Circulation,
+    CirculationAnswer,
+    CirculationStatus,
+    Classification,
+    Document,
+    DocumentVersion,
+)
+from secretariat.models import User
+
+
+def _counts() -> tuple[int, ...]:
+    return (
+        Document.objects.count(),
+        DocumentVersion.objects.count(),
+        Circulation.objects.count(),
+        CirculationAnswer.objects.count(),
+        Document.history.count(),
+        CirculationAnswer.history.count(),
+    )
+
+
+def test_seed_demo_makes_documents_and_circulations_of_every_kind_and_is_idempotent(db):
+    call_command("seed_demo", verbosity=0)
+    counts = _counts()
+    call_command("seed_demo", verbosity=0)
+    assert _counts() == counts
+
+    for body in ("WG-AI", "ADGSOM", "ADGMIN"):
+        assert set(Document.objects.filter(body__code=body).values_list("classification", flat=True)) == set(
+            Classification.values
+        )
+    assert DocumentVersion.objects.values("document").distinct().count() < DocumentVersion.objects.count()
+    assert {c.mode for c in Circulation.objects.all()} == {"information", "comments", "silence", "ad_referendum"}
+    statuses = set(Circulation.objects.values_list("status", flat=True))
+    assert {
+        CirculationStatus.OPEN,
+        CirculationStatus.SILENCE_BROKEN,
+        CirculationStatus.ADOPTED,
+        CirculationStatus.CONFIRMED,
+    } <= statuses
+
+    mmr = User.objects.get(email="delegate.mmr@asean-ai-safe.example")
+    adgsom_restricted = Document.objects.get(body__code="ADGSOM", classification=Classification.RESTRICTED)
+    assert not rules.can_see_document(mmr, adgsom_restricted)
+    confidential = Document.objects.get(body__code="WG-AI", classification=Classification.CONFIDENTIAL)
+    assert rules.can_see_document(mmr, confidential)
+    open_silence = Circulation.objects.get(mode="silence", status=CirculationStatus.OPEN)
+    assert rules.answer_state_ids(mmr, open_silence) == {mmr.member_state_id}
+
+
+def test_seed_demo_scale_adds_synthetic_documents(db):
+    call_command("seed_demo", verbosity=0)
+    plain = Document.objects.count()
+    call_command("seed_demo", scale=1, verbosity=0)
+    assert Document.objects.count() == plain
+    call_command("seed_demo", scale=3, verbosity=0)
+    assert Document.objects.count() == plain + 60
+    call_command("seed_demo", scale=3, verbosity=0)
+    assert Document.objects.count() == plain + 60
