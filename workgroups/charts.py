@@ -114,16 +114,27 @@ def gantt(tasks: Sequence[Task], today: dt.date, *, width: int = 960, label_widt
     while day < last:
         months.append(day)
         day = _next_month(day)
+    # Monthly ticks for a plan of up to 18 months, quarterly beyond; a year is named at
+    # its January (or at the first tick), and a label too close to the last one is left out.
     step = 1 if len(months) <= 18 else 3
-    ticks = [
-        Tick(
-            x(m),
-            f"{calendar.month_abbr[m.month]} {m.year}" if m.month == 1 or m == first else calendar.month_abbr[m.month],
-            m.month == 1,
-        )
-        for m in months
-        if (m.month - 1) % step == 0 or m == first
-    ]
+    ticks: list[Tick] = []
+    last_label_end = -100.0
+    for m in months:
+        if (m.month - 1) % step:
+            continue
+        if m.month == 1:
+            label = f"Jan {m.year}" if step == 1 else str(m.year)
+        elif not ticks:
+            label = f"{calendar.month_abbr[m.month]} {m.year}"
+        else:
+            label = calendar.month_abbr[m.month]
+        position = x(m)
+        if position < last_label_end:
+            label = ""
+        else:
+            # Labels start at their tick; about 7.5 units a character at 13px, and a gap.
+            last_label_end = position + 7.5 * len(label) + 10
+        ticks.append(Tick(position, label, m.month == 1))
     top, row_height = 36, 28
     rows = []
     for n, task in enumerate(tasks):

@@ -458,7 +458,8 @@ def _synthetic(network: demo.Network, officer: User, scale: int, now: dt.datetim
     statuses = [OPEN, OPEN, WIP, WIP, DONE, DROP]
     items = []
     for n in range(have, wanted):
-        status = statuses[n % len(statuses)]
+        # Bodies cycle every item, statuses every three: each body gets every status.
+        status = statuses[(n // len(bodies)) % len(statuses)]
         due = today + dt.timedelta(days=(n % 120) - 40)
         created = now - dt.timedelta(days=60)
         closed = created + dt.timedelta(days=20) if status in (DONE, DROP) else None
