@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import zoneinfo
 from collections.abc import Callable
 
@@ -35,22 +36,28 @@ MFA_SETUP_ALLOWED = ("/accounts/", "/static/", "/health/", "/privacy/", "/access
 class RequireSecondFactorMiddleware:
     """Outside demo mode, secretariat officers and chairs must use a second factor.
 
-    Until they have one, every page sends them to the TOTP setup.
+    Until they have one, every page sends them to the TOTP setup. The verdict is
+    kept in the session for a few minutes, so a page does not pay for the check
+    on every request; a person who becomes a chair is caught within that time.
     """
+
+    RECHECK_SECONDS = 300
 
     def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
-        if (
-            not settings.DEMO
-            and user.is_authenticated
-            and not request.path.startswith(MFA_SETUP_ALLOWED)
-            and user.requires_second_factor
-            and not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
-        ):
-            return redirect("mfa_activate_totp")
+        if settings.DEMO or not user.is_authenticated or request.path.startswith(MFA_SETUP_ALLOWED):
+            return self.get_response(request)
+        checked = request.session.get("second_factor_checked_at", 0)
+        if time.time() - checked > self.RECHECK_SECONDS:
+            if (
+                user.requires_second_factor
+                and not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+            ):
+                return redirect("mfa_activate_totp")
+            request.session["second_factor_checked_at"] = int(time.time())
         return self.get_response(request)
 
 

@@ -154,7 +154,9 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[ASEAN AI Safe] "
 ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "ASEAN AI Safe"
-USERSESSIONS_TRACK_ACTIVITY = True
+# Sessions are recorded at sign-in (the list of one's sessions, ending them);
+# tracking every request's activity would cost a write per page.
+USERSESSIONS_TRACK_ACTIVITY = False
 # Invitation links stay valid this long; each is single use.
 INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=14)
 
