@@ -1,0 +1,74 @@
+"""Per-page query profile for bench/run.py (run in the bench environment; not a test).
+
+For each (role, path) given on the command line, signs the role's user in with
+Django's test client, requests the page twice (the first warms caches) and
+records, for the second request: status, wall time, SQL query count, total SQL
+time, the most repeated query shape (an N+1 shows up here) and the slowest query.
+
+    python bench/pages_profile.py --out FILE ROLE=EMAIL:PATH [ROLE=EMAIL:PATH ...]
+
+Writes a JSON object {"ROLE PATH": {...}} to FILE.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections import Counter
+from pathlib import Path
+
+from djangoenv import shape
+
+# isort: split
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+
+def profile(client: Client, path: str) -> dict:
+    client.get(path)  # warm: template loading, first-use caches
+    with CaptureQueriesContext(connection) as queries:
+        started = time.perf_counter()
+        response = client.get(path)
+        elapsed = time.perf_counter() - started
+    captured = queries.captured_queries
+    shapes = Counter(shape(q["sql"]) for q in captured)
+    repeated, repeats = shapes.most_common(1)[0] if shapes else ("", 0)
+    slowest = max(captured, key=lambda q: float(q["time"]), default=None)
+    return {
+        "status": response.status_code,
+        "ms": round(elapsed * 1000, 1),
+        "queries": len(captured),
+        "sql_ms": round(sum(float(q["time"]) for q in captured) * 1000, 1),
+        "bytes": len(response.content) if hasattr(response, "content") else 0,
+        "most_repeated": {"count": repeats, "sql": repeated} if repeats > 1 else None,
+        "slowest": {"ms": round(float(slowest["time"]) * 1000, 1), "sql": slowest["sql"][:400]} if slowest else None,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", required=True)
+    parser.add_argument("pages", nargs="+", help="ROLE=EMAIL:PATH")
+    args = parser.parse_args()
+    users = get_user_model().objects
+    clients: dict[str, Client] = {}
+    results: dict[str, dict] = {}
+    for spec in args.pages:
+        role, rest = spec.split("=", 1)
+        email, path = rest.split(":", 1)
+        if role not in clients:
+            client = Client()
+            client.force_login(users.get(email=email), backend="django.contrib.auth.backends.ModelBackend")
+            clients[role] = client
+        try:
+            results[f"{role} {path}"] = profile(clients[role], path)
+        except Exception as exc:  # a broken page is a finding, not a reason to stop
+            results[f"{role} {path}"] = {"error": f"{type(exc).__name__}: {exc}"[:500]}
+    Path(args.out).write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,581 @@
+"""Reminder sweep figures of issue 6, for bench/run.py (run in the bench environment; not a test).
+
+    python bench/sweep.py --rows 1000000 --helper-rows 10000 --out FILE
+
+1. Seeds `--rows` action items with history over ten years (due dates from ten
+   years back to one year ahead of the anchor day; old items mostly done, recent
+   ones partly open, future ones open). The first `--helper-rows` go through the
+   bulk helper `secretariat.history.bulk_create_with_history` (history rows and
+   audit seals), whose rate is measured and extrapolated to `--rows`; the rest
+   are written by one INSERT ... SELECT per 100,000 rows plus their historical rows
+   ('+' records attributed to the system user), without audit seals (the sweep
+   never reads seals; `verify_audit` would report those rows unsealed). Pass
+   `--helper-rows` equal to `--rows` for the helper all the way.
+2. Measures a bare `SELECT count(*)` over the action items table (warm, median).
+3. Travels in time (time-machine) to the anchor: a Tuesday 03:00 UTC, inside the
+   working hours of every member state (09:30 in Yangon, 12:00 in Dili) on a day
+   that is a working day in all of them, and drains the backlog: sweeps until a
+   sweep plans, bundles and sends nothing (the first sweep over the whole table).
+4. Steady state: one minute later, sweeps that find nothing to do; the median
+   against the count, the split (plan / bundle / claim), the sweep's queries with
+   their times and EXPLAIN ANALYZE of each; the due-notification query must use
+   the partial index `notification_pending_due`.
+5. Catch-up: one day later (a day without sweeps), one foreground sweep
+   (`delivery.sweep()`), against the count; SMTP connections it opened (an
+   aiosmtpd server on loopback counts them) and messages it sent; then the
+   sweeps needed to drain the rest.
+6. Celery: one more day later, the beat task `secretariat.tasks.sweep` publishes
+   `send_messages` tasks to a Redis broker database of the bench's own: the
+   broker messages per sweep against the recipients; then a real Celery worker
+   (two threads) sends them: SMTP connections against the workers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import random
+import socket
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+SMTP_PORT = _free_port()
+os.environ["EMAIL_URL"] = f"smtp://127.0.0.1:{SMTP_PORT}"
+os.environ.setdefault("EMAIL_TIMEOUT", "10")
+# The worker would run Django's system checks on start; they are not what we measure.
+os.environ["CELERY_SKIP_CHECKS"] = "1"
+
+from djangoenv import shape
+
+# isort: split
+import time_machine
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from secretariat import delivery, working_hours
+from secretariat.history import acting_as, bulk_create_with_history
+from secretariat.models import Body, MemberState, Message, MessageStatus, Notification
+from secretariat.services import system_user
+
+SQL_CHUNK = 100_000
+HELPER_CHUNK = 5_000
+TITLE = "Sweep benchmark item"
+
+
+def log(text: str) -> None:
+    print(f"[sweep] {text}", flush=True)
+
+
+# --- SMTP server on loopback that counts connections ---------------------------------------
+
+
+class Mailbox:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.connections = 0
+        self.messages = 0
+
+    async def handle_DATA(self, server: SMTP, session: object, envelope: object) -> str:
+        with self.lock:
+            self.messages += 1
+        return "250 Message accepted for delivery"
+
+    def take(self) -> tuple[int, int]:
+        """Connections and messages since the last call."""
+        with self.lock:
+            counts = (self.connections, self.messages)
+            self.connections = self.messages = 0
+        return counts
+
+
+def start_smtp() -> tuple[Controller, Mailbox]:
+    mailbox = Mailbox()
+
+    class CountingController(Controller):
+        def factory(self) -> SMTP:
+            # asyncio calls the factory once per accepted connection.
+            with mailbox.lock:
+                mailbox.connections += 1
+            return super().factory()
+
+    controller = CountingController(mailbox, hostname="127.0.0.1", port=SMTP_PORT)
+    controller.start()
+    mailbox.take()  # start() opens one connection to check that the server is up
+    return controller, mailbox
+
+
+# --- Seeding ------------------------------------------------------------------------------------
+
+
+def anchor_moment() -> dt.datetime:
+    """A Tuesday 03:00 UTC at least two days ahead, with it and the next two days working days everywhere."""
+    countries = set(MemberState.objects.values_list("holidays_code", flat=True)) | {"MY"}
+    day = timezone.now().date() + dt.timedelta(days=2)
+    for _ in range(400):
+        days = [day + dt.timedelta(days=n) for n in range(3)]
+        if day.weekday() == 1 and all(working_hours.is_working_day(d, c) for d in days for c in countries):
+            return dt.datetime.combine(day, dt.time(3, 0), dt.UTC)
+        day += dt.timedelta(days=1)
+    raise RuntimeError("No Tuesday with three working days in all member states within a year.")
+
+
+def status_for(offset: int, r: float) -> str:
+    """The status of an item due `offset` days from the anchor (mirrored in SQL below)."""
+    if offset < -60:
+        return "open" if r < 0.02 else "done" if r < 0.94 else "dropped"
+    if offset < 0:
+        return "open" if r < 0.15 else "in_progress" if r < 0.30 else "done" if r < 0.95 else "dropped"
+    return "open" if r < 0.7 else "in_progress"
+
+
+STATUS_SQL = """
+CASE WHEN d < -60 THEN (CASE WHEN r < 0.02 THEN 'open' WHEN r < 0.94 THEN 'done' ELSE 'dropped' END)
+     WHEN d < 0 THEN (CASE WHEN r < 0.15 THEN 'open' WHEN r < 0.30 THEN 'in_progress'
+                           WHEN r < 0.95 THEN 'done' ELSE 'dropped' END)
+     ELSE (CASE WHEN r < 0.7 THEN 'open' ELSE 'in_progress' END) END
+"""
+
+
+def seed_with_helper(count: int, anchor: dt.datetime, bodies: list[int], states: list[int], user: object) -> float:
+    from workgroups.models import ActionItem
+
+    rng = random.Random(42)
+    anchor_day = anchor.date()
+    started = time.perf_counter()
+    done = 0
+    with acting_as(user):
+        while done < count:
+            objs = []
+            for g in range(done, min(done + HELPER_CHUNK, count)):
+                d, r = rng.randint(-3650, 365), rng.random()
+                status = status_for(d, r)
+                due = anchor_day + dt.timedelta(days=d)
+                created = dt.datetime.combine(due - dt.timedelta(days=45), dt.time(2), dt.UTC)
+                closed = None
+                if status in ("done", "dropped"):
+                    closed = min(dt.datetime.combine(due + dt.timedelta(days=2), dt.time(2), dt.UTC), anchor)
+                objs.append(
+                    ActionItem(
+                        body_id=bodies[g % len(bodies)],
+                        title=f"{TITLE} {g}",
+                        owner_kind="state",
+                        owner_state_id=states[(g // len(bodies)) % len(states)],
+                        due_date=due,
+                        status=status,
+                        completion_note="Done." if status == "done" else "",
+                        drop_reason="Superseded." if status == "dropped" else "",
+                        created_at=created,
+                        started_at=created + dt.timedelta(days=1) if status == "in_progress" else None,
+                        closed_at=closed,
+                        created_by=user,
+                    )
+                )
+            bulk_create_with_history(objs, reason="Benchmark volume")
+            done += len(objs)
+            rate = done / (time.perf_counter() - started)
+            log(f"helper: {done:,}/{count:,} rows ({rate:,.0f} rows/s)")
+    return time.perf_counter() - started
+
+
+def _insert_columns(model: type, values: dict[str, str]) -> tuple[list[str], list[str], list[object]]:
+    """Columns and SQL expressions for every concrete column of `model` (others: default or NULL)."""
+    columns, expressions, params = [], [], []
+    for field in model._meta.concrete_fields:
+        if field.column in ("id", "history_id"):
+            continue
+        columns.append(f'"{field.column}"')
+        if field.column in values:
+            expressions.append(values[field.column])
+        elif field.has_default():
+            expressions.append("%s")
+            params.append(field.get_db_prep_save(field.get_default(), connection))
+        elif field.null:
+            expressions.append("NULL")
+        else:
+            raise RuntimeError(f"bench/sweep.py does not know how to fill {model._meta.db_table}.{field.column}")
+    return columns, expressions, params
+
+
+def seed_with_sql(first: int, last: int, anchor: dt.datetime, bodies: list[int], states: list[int], user_id: int):
+    """Rows first..last-1 by INSERT ... SELECT, then their historical rows."""
+    from workgroups.models import ActionItem
+
+    table = ActionItem._meta.db_table
+    history_table = ActionItem.history.model._meta.db_table
+    day = anchor.date().isoformat()
+    moment = anchor.isoformat()
+    values = {
+        "body_id": f"(ARRAY{bodies}::bigint[])[1 + mod(g, {len(bodies)})]",
+        "title": f"'{TITLE} ' || g",
+        "description": "''",
+        "owner_kind": "'state'",
+        "owner_state_id": f"(ARRAY{states}::bigint[])[1 + mod(g / {len(bodies)}, {len(states)})]",
+        "due_date": f"DATE '{day}' + d",
+        "priority": "2",
+        "status": "status",
+        "shared_with_observers": "false",
+        "completion_note": "CASE WHEN status = 'done' THEN 'Done.' ELSE '' END",
+        "drop_reason": "CASE WHEN status = 'dropped' THEN 'Superseded.' ELSE '' END",
+        "created_at": f"((DATE '{day}' + d - 45)::timestamp + interval '2 hours') AT TIME ZONE 'UTC'",
+        "created_by_id": str(user_id),
+        "started_at": f"CASE WHEN status = 'in_progress' THEN ((DATE '{day}' + d - 44)::timestamp"
+        " + interval '2 hours') AT TIME ZONE 'UTC' END",
+        "closed_at": f"CASE WHEN status IN ('done', 'dropped') THEN LEAST(((DATE '{day}' + d + 2)::timestamp"
+        f" + interval '2 hours') AT TIME ZONE 'UTC', TIMESTAMPTZ '{moment}') END",
+        "meeting_id": "NULL",
+        "agenda_item_id": "NULL",
+        "decision_id": "NULL",
+        "task_id": "NULL",
+    }
+    columns, expressions, params = _insert_columns(ActionItem, values)
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(f'SELECT coalesce(max(id), 0) FROM "{table}"')
+        max_before = cursor.fetchone()[0]
+        cursor.execute("SELECT setseed(0.42)")
+        for low in range(first, last, SQL_CHUNK):
+            high = min(low + SQL_CHUNK, last) - 1
+            cursor.execute(
+                f'INSERT INTO "{table}" ({", ".join(columns)}) '
+                f"SELECT {', '.join(expressions)} FROM ("
+                f"  SELECT g, d, r, {STATUS_SQL} AS status FROM ("
+                "    SELECT g, floor(random() * 4016)::int - 3650 AS d, random() AS r"
+                f"    FROM generate_series({low}, {high}) AS g) AS raw) AS s",
+                params,
+            )
+            log(f"SQL: {high + 1:,}/{last:,} rows ({(high + 1 - first) / (time.perf_counter() - started):,.0f} rows/s)")
+        history_values = {f.column: f'"{f.column}"' for f in ActionItem._meta.concrete_fields if f.column != "id"}
+        history_values |= {
+            "id": '"id"',
+            "history_date": '"created_at"',
+            "history_change_reason": "'Benchmark volume'",
+            "history_type": "'+'",
+            "history_user_id": str(user_id),
+        }
+        h_columns, h_expressions, h_params = _insert_columns(ActionItem.history.model, history_values)
+        h_columns.insert(0, '"id"')
+        h_expressions.insert(0, '"id"')
+        cursor.execute(
+            f'INSERT INTO "{history_table}" ({", ".join(h_columns)}) '
+            f'SELECT {", ".join(h_expressions)} FROM "{table}" WHERE id > %s',
+            [*h_params, max_before],
+        )
+        log(f"SQL: history rows written ({time.perf_counter() - started:.0f} s so far)")
+    return time.perf_counter() - started
+
+
+def vacuum() -> float:
+    from workgroups.models import ActionItem
+
+    started = time.perf_counter()
+    tables = [
+        ActionItem._meta.db_table,
+        ActionItem.history.model._meta.db_table,
+        "secretariat_auditseal",
+        Notification._meta.db_table,
+        Message._meta.db_table,
+    ]
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f'VACUUM ANALYZE "{table}"')
+    return time.perf_counter() - started
+
+
+# --- Measuring -----------------------------------------------------------------------------------
+
+
+def bare_count(runs: int = 5) -> dict:
+    from workgroups.models import ActionItem
+
+    table = ActionItem._meta.db_table
+    times = []
+    with connection.cursor() as cursor:
+        cursor.execute(f'SELECT count(*) FROM "{table}"')  # warm
+        rows = cursor.fetchone()[0]
+        for _ in range(runs):
+            started = time.perf_counter()
+            cursor.execute(f'SELECT count(*) FROM "{table}"')
+            cursor.fetchone()
+            times.append(time.perf_counter() - started)
+        cursor.execute(f'EXPLAIN SELECT count(*) FROM "{table}"')
+        plan = "\n".join(r[0] for r in cursor.fetchall())
+    return {"rows": rows, "ms": round(statistics.median(times) * 1000, 1), "runs_ms": _ms(times), "plan": plan}
+
+
+def _ms(times: list[float]) -> list[float]:
+    return [round(t * 1000, 1) for t in times]
+
+
+class QueryCounter:
+    """Counts the queries of this process's connection and their time (cheaper than capturing them)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.seconds = 0.0
+
+    def __call__(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.count += 1
+            self.seconds += time.perf_counter() - started
+
+
+def timed_sweep() -> tuple[float, delivery.SweepResult, QueryCounter]:
+    counter = QueryCounter()
+    with connection.execute_wrapper(counter):
+        started = time.perf_counter()
+        result = delivery.sweep(timezone.now())
+        elapsed = time.perf_counter() - started
+    return elapsed, result, counter
+
+
+def drain(limit: int = 500) -> dict:
+    """Sweep until a sweep does nothing; returns counts and times."""
+    times, totals, first = [], delivery.SweepResult(), None
+    for _ in range(limit):
+        elapsed, result, counter = timed_sweep()
+        times.append(elapsed)
+        if first is None:
+            first = {"ms": round(elapsed * 1000, 1), **vars(result), "queries": counter.count}
+        totals.planned += result.planned
+        totals.bundled += result.bundled
+        totals.sent += result.sent
+        if not (result.planned or result.bundled or result.sent):
+            break
+    return {
+        "sweeps": len(times),
+        "total_s": round(sum(times), 1),
+        "first_sweep": first,
+        **vars(totals),
+    }
+
+
+def explain(sql: str) -> str:
+    """EXPLAIN ANALYZE of a captured SELECT, in a transaction that is rolled back (it may lock rows)."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
+        plan = "\n".join(r[0] for r in cursor.fetchall())
+        transaction.set_rollback(True)
+    return plan
+
+
+def steady_state(runs: int) -> dict:
+    times, results = [], []
+    for _ in range(runs):
+        elapsed, result, _ = timed_sweep()
+        times.append(elapsed)
+        results.append(vars(result))
+    parts: dict[str, list[float]] = {"plan": [], "bundle": [], "due_message_ids": []}
+    for _ in range(runs):
+        now = timezone.now()
+        for name, call in (
+            ("plan", lambda n=now: delivery.plan(n)),
+            ("bundle", lambda n=now: delivery.bundle(n)),
+            ("due_message_ids", lambda n=now: delivery.due_message_ids(n, limit=40)),
+        ):
+            started = time.perf_counter()
+            call()
+            parts[name].append(time.perf_counter() - started)
+    with CaptureQueriesContext(connection) as captured:
+        delivery.sweep(timezone.now())
+    queries = []
+    for q in captured.captured_queries:
+        entry = {"ms": round(float(q["time"]) * 1000, 2), "sql": q["sql"]}
+        if q["sql"].lstrip().upper().startswith("SELECT"):
+            entry["plan"] = explain(q["sql"])
+        queries.append(entry)
+    due_query = next(
+        (q for q in queries if '"secretariat_notification"' in q["sql"] and "FOR UPDATE" in q["sql"].upper()), None
+    )
+    return {
+        "runs": runs,
+        "ms": round(statistics.median(times) * 1000, 1),
+        "runs_ms": _ms(times),
+        "results": results,
+        "parts_ms": {k: round(statistics.median(v) * 1000, 1) for k, v in parts.items()},
+        "queries": queries,
+        "query_shapes": len({shape(q["sql"]) for q in queries}),
+        "due_query": due_query,
+        "due_query_uses_partial_index": bool(due_query and "notification_pending_due" in due_query.get("plan", "")),
+    }
+
+
+def due_recipients(now: dt.datetime) -> int:
+    ids = delivery.due_message_ids(now)
+    return Message.objects.filter(pk__in=ids).values("address").distinct().count()
+
+
+def celery_sweep(mailbox: Mailbox, broker_url: str, concurrency: int, start: dt.datetime) -> dict:
+    """Two beats of `secretariat.tasks.sweep` a minute apart (rows planned by one sweep are
+    bundled by the next), then a real worker (threads) sends what they published."""
+    import redis
+    from celery import signals
+    from celery.contrib.testing.worker import start_worker
+    from secretariat import tasks
+    from secretariat.celery import app
+
+    published: list[str] = []
+    finished: list[str] = []
+
+    def on_publish(sender: str | None = None, **kwargs: object) -> None:
+        published.append(sender or "")
+
+    def on_postrun(task_id: str | None = None, **kwargs: object) -> None:
+        finished.append(task_id or "")
+
+    client = redis.Redis.from_url(broker_url)
+    app.control.purge()
+    signals.after_task_publish.connect(on_publish, weak=False)
+    signals.task_postrun.connect(on_postrun, weak=False)
+    beats = []
+    try:
+        for n in range(2):
+            with time_machine.travel(start + dt.timedelta(seconds=61 * n), tick=True):
+                before = len(published)
+                queued_before = client.llen("celery")
+                recipients = None
+                started = time.perf_counter()
+                due = tasks.sweep()  # the beat task's body, run here; it publishes send_messages tasks
+                elapsed = time.perf_counter() - started
+                recipients = Message.objects.filter(status=MessageStatus.QUEUED).values("address").distinct().count()
+                beats.append(
+                    {
+                        "ms": round(elapsed * 1000, 1),
+                        "due_messages": due,
+                        "tasks_published": len(published) - before,
+                        "broker_messages": client.llen("celery") - queued_before,
+                        "recipients": recipients,
+                    }
+                )
+        mailbox.take()
+        with time_machine.travel(start + dt.timedelta(seconds=200), tick=True):
+            started = time.perf_counter()
+            with start_worker(
+                app, pool="threads", concurrency=concurrency, perform_ping_check=False, shutdown_timeout=30
+            ):
+                deadline = time.monotonic() + 300
+                while time.monotonic() < deadline and len(finished) < len(published):
+                    time.sleep(0.1)
+            send_s = time.perf_counter() - started
+        connections, messages = mailbox.take()
+    finally:
+        signals.after_task_publish.disconnect(on_publish)
+        signals.task_postrun.disconnect(on_postrun)
+        app.control.purge()
+    return {
+        "beats": beats,
+        "tasks_published": len(published),
+        "tasks_run": len(finished),
+        "worker_concurrency": concurrency,
+        "smtp_connections": connections,
+        "smtp_messages": messages,
+        "send_s": round(send_s, 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--helper-rows", type=int, default=10_000)
+    parser.add_argument("--steady-runs", type=int, default=5)
+    parser.add_argument("--worker-concurrency", type=int, default=2)
+    parser.add_argument("--out", required=True)
+    args = parser.parse_args()
+    out: dict = {"rows_requested": args.rows, "smtp": f"aiosmtpd on 127.0.0.1:{SMTP_PORT}"}
+    user = system_user()
+    bodies = list(Body.objects.order_by("pk").values_list("pk", flat=True))
+    states = list(MemberState.objects.order_by("pk").values_list("pk", flat=True))
+    anchor = anchor_moment()
+    out["anchor"] = anchor.isoformat()
+    log(f"anchor {anchor.isoformat()} ({anchor:%A}); {len(bodies)} bodies, {len(states)} member states")
+
+    # 1. Seed.
+    helper_rows = min(args.helper_rows, args.rows)
+    helper_s = seed_with_helper(helper_rows, anchor, bodies, states, user)
+    sql_s = seed_with_sql(helper_rows, args.rows, anchor, bodies, states, user.pk) if args.rows > helper_rows else 0
+    vacuum_s = vacuum()
+    from workgroups.models import ActionItem
+
+    out["seed"] = {
+        "helper_rows": helper_rows,
+        "helper_s": round(helper_s, 1),
+        "helper_rows_per_s": round(helper_rows / helper_s, 1) if helper_s else None,
+        "helper_projected_s_for_all": round(args.rows * helper_s / helper_rows) if helper_rows else None,
+        "sql_rows": max(args.rows - helper_rows, 0),
+        "sql_s": round(sql_s, 1),
+        "vacuum_analyze_s": round(vacuum_s, 1),
+        "open_in_reminder_window": ActionItem.objects.open()
+        .filter(due_date__gte=anchor.date() - dt.timedelta(days=60), due_date__lte=anchor.date() + dt.timedelta(days=3))
+        .count(),
+        "open_total": ActionItem.objects.open().count(),
+    }
+    log(f"seeded: {json.dumps(out['seed'])}")
+
+    # 2. The bare count.
+    out["count"] = bare_count()
+    log(f"count(*) over {out['count']['rows']:,} rows: {out['count']['ms']} ms")
+
+    controller, mailbox = start_smtp()
+    try:
+        with acting_as(user):
+            # 3. First sweep over the whole table, then drain.
+            with time_machine.travel(anchor, tick=True):
+                log("draining the initial backlog (the first sweep over the table) ...")
+                out["initial"] = drain()
+                out["initial"]["smtp_connections"], out["initial"]["smtp_messages"] = mailbox.take()
+                log(f"initial: {json.dumps(out['initial'])}")
+            vacuum()
+            # 4. Steady state: a minute later, nothing is due.
+            with time_machine.travel(anchor + dt.timedelta(minutes=5), tick=True):
+                out["steady"] = steady_state(args.steady_runs)
+                out["steady"]["smtp_connections"], _ = mailbox.take()
+                log(f"steady: {out['steady']['ms']} ms (runs {out['steady']['runs_ms']})")
+            # 5. Catch-up after a day without sweeps: one foreground sweep, then drain.
+            with time_machine.travel(anchor + dt.timedelta(days=1), tick=True):
+                now = timezone.now()
+                backlog = Notification.objects.filter(status="pending", due_at__lte=now).count()
+                elapsed, result, counter = timed_sweep()
+                connections, messages = mailbox.take()
+                out["catchup"] = {
+                    "ms": round(elapsed * 1000, 1),
+                    **vars(result),
+                    "queries": counter.count,
+                    "sql_ms": round(counter.seconds * 1000, 1),
+                    "pending_due_before": backlog,
+                    "smtp_connections": connections,
+                    "smtp_messages": messages,
+                }
+                out["catchup"]["rest"] = drain()
+                out["catchup"]["rest"]["smtp_connections"], _ = mailbox.take()
+                log(f"catch-up: {json.dumps(out['catchup'])}")
+            # 6. The Celery path, one more day later.
+            broker = os.environ.get("CELERY_BROKER_URL", "")
+            start = anchor + dt.timedelta(days=2)
+            out["celery"] = celery_sweep(mailbox, broker, args.worker_concurrency, start)
+            log(f"celery: {json.dumps(out['celery'])}")
+    finally:
+        controller.stop()
+    out["notifications"] = Notification.objects.count()
+    out["messages"] = Message.objects.count()
+    Path(args.out).write_text(json.dumps(out, indent=2, default=str))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
