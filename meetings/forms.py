@@ -289,3 +289,24 @@ class DecisionSearchForm(forms.Form):
     def __init__(self, *args: object, bodies: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.fields["body"].queryset = bodies
+
+
+class DocumentLinkForm(forms.Form):
+    """Put a document of the register on the agenda (the secretariat's form on the meeting page)."""
+
+    document = forms.ModelChoiceField(label=_("Document"), queryset=None)
+    agenda_item = forms.ModelChoiceField(
+        label=_("Under agenda item"),
+        queryset=AgendaItem.objects.none(),
+        required=False,
+        empty_label=_("The meeting as a whole"),
+    )
+
+    def __init__(self, *args: object, meeting: Meeting, documents, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["document"].queryset = documents
+        self.fields["document"].label_from_instance = lambda d: f"{d.symbol} — {d.title}"
+        numbered = numbered_agenda(meeting.agenda_items.all())
+        self.fields["agenda_item"].queryset = meeting.agenda_items.all()
+        labels = {n.item.pk: f"{n.number} {n.item.title}" for n in numbered}
+        self.fields["agenda_item"].label_from_instance = lambda item: labels.get(item.pk, item.title)

@@ -680,3 +680,52 @@ class CalendarFeed(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class MeetingDocument(models.Model):
+    """A document of the register on a meeting's agenda: under one item, or for the meeting as a whole.
+
+    Who may read the document is decided by the register's rules, not by the
+    meeting: a link never shows a document to someone who may not read it.
+    """
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="document_links")
+    agenda_item = models.ForeignKey(
+        AgendaItem,
+        verbose_name=_("agenda item"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="document_links",
+    )
+    document = models.ForeignKey(
+        "secretariat.Document", verbose_name=_("document"), on_delete=models.PROTECT, related_name="meeting_links"
+    )
+    added_at = models.DateTimeField(default=timezone.now)
+    added_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+
+    objects = TrackedQuerySet.as_manager()
+    history = history()
+
+    class Meta:
+        ordering = ["meeting", "agenda_item__position", "document__symbol"]
+        verbose_name = _("meeting document")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "agenda_item", "document"],
+                condition=Q(agenda_item__isnull=False),
+                name="meeting_document_once_per_item",
+            ),
+            models.UniqueConstraint(
+                fields=["meeting", "document"],
+                condition=Q(agenda_item__isnull=True),
+                name="meeting_document_once_per_meeting",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Document #{self.document_id} on {self.meeting}"
+
+    @staticmethod
+    def history_label(record: models.Model) -> str:
+        return f"Document #{record.document_id} linked to meeting #{record.meeting_id}"

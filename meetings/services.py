@@ -31,6 +31,7 @@ from .models import (
     Decision,
     Delegation,
     Meeting,
+    MeetingDocument,
     MeetingFormat,
     MeetingStatus,
     Minutes,
@@ -915,3 +916,28 @@ def revoke_calendar_feed(*, by: User) -> CalendarFeed | None:
     feed.token = new_feed_token()  # the old address can never come back
     save_with_reason(feed, "Calendar feed revoked")
     return feed
+
+
+# --- Documents on the agenda ----------------------------------------------------------
+
+
+@service
+def link_document(meeting: Meeting, *, by: User, document, agenda_item: AgendaItem | None = None) -> MeetingDocument:
+    """Put a document of the register on the meeting's agenda (under an item, or for the whole meeting)."""
+    _manage(by)
+    if agenda_item is not None and agenda_item.meeting_id != meeting.pk:
+        raise ValidationError({"agenda_item": _("Choose an item of this meeting's agenda.")})
+    existing = MeetingDocument.objects.filter(meeting=meeting, agenda_item=agenda_item, document=document)
+    if existing.exists():
+        raise ValidationError({"document": _("%(symbol)s is already linked there.") % {"symbol": document.symbol}})
+    link = MeetingDocument(meeting=meeting, agenda_item=agenda_item, document=document, added_by=by)
+    where = f"item “{agenda_item.title}”" if agenda_item else "the meeting"
+    save_with_reason(link, f"{document.symbol} linked to {where}")
+    return link
+
+
+@service
+def unlink_document(link: MeetingDocument, *, by: User) -> None:
+    _manage(by)
+    link._change_reason = f"{link.document.symbol} unlinked"
+    link.delete()

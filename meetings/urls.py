@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import export_views, minutes_views, views
+from . import document_views, export_views, minutes_views, views
 
 app_name = "meetings"
 
@@ -36,6 +36,9 @@ urlpatterns = [
     path("meetings/<int:pk>/agenda/<int:item_pk>/move/", views.agenda_item_move, name="agenda_move"),
     path("meetings/<int:pk>/decisions/new/", views.decision_add, name="decision_add"),
     path("meetings/<int:pk>/decisions/<int:decision_pk>/edit/", views.decision_edit, name="decision_edit"),
+    path("meetings/<int:pk>/documents.zip", document_views.pack, name="pack"),
+    path("meetings/<int:pk>/documents/link/", document_views.document_link, name="document_link"),
+    path("meetings/<int:pk>/documents/<int:link_pk>/unlink/", document_views.document_unlink, name="document_unlink"),
     path("meetings/<int:pk>/minutes/", minutes_views.minutes, name="minutes"),
     path("meetings/<int:pk>/minutes/edit/", minutes_views.minutes_edit, name="minutes_edit"),
     path("meetings/<int:pk>/minutes/circulate/", minutes_views.minutes_circulate, name="minutes_circulate"),

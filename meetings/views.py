@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST
 from secretariat import audit
 from secretariat.models import Body, Membership, Role, User
 
-from . import rules, services
+from . import document_views, rules, services
 from .forms import (
     AgendaItemForm,
     DecisionForm,
@@ -169,8 +169,9 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "is_chair": rules.is_chair(user, meeting),
         "can_adopt": rules.can_adopt_agenda(user, meeting),
         "guest_form": GuestForm() if rules.can_manage_meetings(user) else None,
-        # Seams for later apps: documents per agenda item, and "Matters arising".
-        "item_documents": {},
+        # Documents on the agenda, as the register's rules let this user read them.
+        **document_views.page_context(user, meeting),
+        # Seam for a later app: "Matters arising".
         "matters_arising": meeting.matters_arising(user),
         "actions_arising": meeting.actions_arising(user),
     }

@@ -19,8 +19,10 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from meetings import services as meeting_services
 from secretariat.documents import services, tokens
 from secretariat.documents.models import CirculationMode, CirculationRecipient
+from tests.meetings.conftest import make_meeting
 
 ROLES = ["officer", "chair", "sgp", "mmr", "observer", "outsider", "anonymous"]
 LOGIN = 302
@@ -82,6 +84,15 @@ MATRIX = [
         _readers("officer", status=302, sgp=403, mmr=403),
     ),
     ("documents:link", lambda n: ["no_objection", n.mmr_token], "get", _readers("mmr", others=400)),
+    # The meeting pack and the agenda links live in meetings; readers of the WG-AI meeting get a pack.
+    ("meetings:pack", lambda n: [n.meeting.pk], "get", _readers(*WGAI)),
+    ("meetings:document_link", lambda n: [n.meeting.pk], "post", _readers("officer", status=302, sgp=403, mmr=403)),
+    (
+        "meetings:document_unlink",
+        lambda n: [n.meeting.pk, n.link.pk],
+        "post",
+        _readers("officer", status=302, sgp=403, mmr=403),
+    ),
     # The API: the same rules; an anonymous client is refused (403), never redirected.
     ("document-list", lambda n: [], "get", _everyone(200, anonymous=403)),
     ("document-detail", lambda n: [n.docs.restricted.pk], "get", _readers(*WGAI, anonymous=403)),
@@ -119,6 +130,9 @@ def matrix_network(network, docs):
         bodies=[network.wgai],
         persons=[network.observer],
     )
+    network.meeting = meeting_services.schedule_meeting(make_meeting(network.officer, network.wgai), by=network.officer)
+    network.link = meeting_services.link_document(network.meeting, by=network.officer, document=docs.restricted)
+    meeting_services.link_document(network.meeting, by=network.officer, document=docs.adgsom)
     row = CirculationRecipient.objects.get(circulation=network.silence, person=network.mmr)
     network.mmr_token = tokens.make_token(row, "no_objection")
     return network

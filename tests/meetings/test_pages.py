@@ -236,8 +236,9 @@ def test_the_meeting_page_runs_a_fixed_number_of_queries(client, network, held, 
     overhead = request_overhead(client)
     # 1 the meeting (visibility as subqueries), 2 agenda items with presenters, 3 delegations with
     # their states, 4 participants with their people, 5 decisions, 6 minutes, 7 the user's
-    # delegations in the body, 8 the body's chair on the day (+ matters arising, once that exists).
+    # delegations in the body, 8 the body's chair on the day, 9 the documents on the agenda the
+    # user may read (+ matters arising, once that exists).
     extra = 1 if hasattr(held.body, "action_items") else 0
-    with django_assert_num_queries(overhead + 8 + extra):
+    with django_assert_num_queries(overhead + 9 + extra):
         response = client.get(held.get_absolute_url())
     assert len(response.context["agenda"]) == 2 * size
