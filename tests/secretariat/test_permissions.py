@@ -11,9 +11,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from secretariat import services
+from secretariat import delivery, services
 from secretariat.models import Membership, Message, Role
-from secretariat import delivery
 from secretariat.tokens import invitation_token, unsubscribe_token
 
 ROLES = ["officer", "chair", "sgp", "mmr", "observer", "outsider", "anonymous"]
