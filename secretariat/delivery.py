@@ -233,8 +233,12 @@ def _add_unsubscribe(content: EmailContent, recipient: User, kind: Kind) -> None
     note = translation.gettext("Stop these e-mails (%(kind)s):") % {"kind": kind.label}
     content.text = f"{content.text.rstrip()}\n\n{note} {link}\n"
     if content.html:
-        footer = f'<p style="font-size:12px;color:#5a6270">{escape(note)} <a href="{escape(link)}">{escape(link)}</a></p>'
-        content.html = content.html.replace("</body>", footer + "</body>") if "</body>" in content.html else content.html + footer
+        footer = (
+            f'<p style="font-size:12px;color:#5a6270">{escape(note)} <a href="{escape(link)}">{escape(link)}</a></p>'
+        )
+        content.html = (
+            content.html.replace("</body>", footer + "</body>") if "</body>" in content.html else content.html + footer
+        )
 
 
 def _build_message(parts: list[tuple[Notification, EmailContent]], now: dt.datetime) -> Message:

@@ -314,7 +314,9 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     person = User.objects.filter(pk=user_id, is_active=True).first()
     kind = delivery.kinds().get(kind_name)
     if person is None or kind is None or kind.mandatory:
-        return render(request, "secretariat/unsubscribe.html", {"error": _("This link is not valid any more.")}, status=400)
+        return render(
+            request, "secretariat/unsubscribe.html", {"error": _("This link is not valid any more.")}, status=400
+        )
     done = kind.name in person.muted_kinds
     if request.method == "POST" and not done:
         services.update_notification_preferences(

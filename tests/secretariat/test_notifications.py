@@ -15,7 +15,9 @@ from secretariat.tokens import unsubscribe_token
 
 
 def _render(notification):
-    return delivery.EmailContent(subject=f"News about {notification.subject}", text="Something happened.\n", html="<p>Something happened.</p>")
+    return delivery.EmailContent(
+        subject=f"News about {notification.subject}", text="Something happened.\n", html="<p>Something happened.</p>"
+    )
 
 
 @pytest.fixture(autouse=True)
