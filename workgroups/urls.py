@@ -1,11 +1,12 @@
 from django.urls import path
 
-from . import action_views, plan_views, views
+from . import action_views, plan_views, search_views, views
 
 app_name = "workgroups"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("search/", search_views.search_page, name="search"),
     path("workgroups/", views.body_list, name="bodies"),
     path("workgroups/new/", views.body_create, name="body_create"),
     path("workgroups/<int:pk>/", views.body_detail, name="body"),

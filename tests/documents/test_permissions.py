@@ -93,6 +93,7 @@ MATRIX = [
         "post",
         _readers("officer", status=302, sgp=403, mmr=403),
     ),
+    ("workgroups:search", lambda n: [], "get", _everyone(200)),
     # The API: the same rules; an anonymous client is refused (403), never redirected.
     ("document-list", lambda n: [], "get", _everyone(200, anonymous=403)),
     ("document-detail", lambda n: [n.docs.restricted.pk], "get", _readers(*WGAI, anonymous=403)),
