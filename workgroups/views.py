@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from secretariat import audit, rules, services
+from secretariat.documents import rules as document_rules
 from secretariat.forms import BodyForm, DeactivateForm, EndMembershipForm, InviteForm, MembershipForm
 from secretariat.models import ROLE_ORDER, Body, Invitation, Membership, Role, User
 
@@ -42,6 +43,7 @@ def home(request: HttpRequest) -> HttpResponse:
         pending = Invitation.objects.pending().select_related("body", "member_state").order_by("expires_at")[:10]
     context = {"memberships": memberships, "pending_invitations": pending}
     context.update(plan_views.my_work(user, memberships))
+    context["awaiting_circulations"] = document_rules.circulations_awaiting(user)
     return render(request, "workgroups/home.html", context)
 
 

@@ -16,15 +16,23 @@ What a user may not see answers 404; what it may see but not do, 403.
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
-from django.http import Http404
+import dataclasses
+import datetime as dt
 
-from secretariat.models import Body, Membership, Role, User
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from secretariat.models import Body, Membership, MemberState, Role, User
 
 from .models import (
     Circulation,
+    CirculationAnswer,
+    CirculationMode,
     CirculationRecipient,
+    CirculationState,
+    CirculationStatus,
     Classification,
     Document,
     DocumentReader,
@@ -154,7 +162,56 @@ def can_see_receipts(user: User) -> bool:
 
 
 def chairs_of(body: Body) -> list[User]:
-    from django.utils import timezone
-
     chair = body.chair_on(timezone.localdate())
     return [chair] if chair is not None else []
+
+
+@dataclasses.dataclass(frozen=True)
+class Awaiting:
+    """An open circulation waiting for the user: its state's answer, or its own acknowledgement."""
+
+    circulation: Circulation
+    member_state: MemberState | None
+
+    @property
+    def document(self) -> Document:
+        return self.circulation.version.document
+
+
+def circulations_awaiting(user: User) -> list[Awaiting]:
+    """For "my work": open circulations that a state the user acts for has not answered,
+    and those circulated to the user for information not yet acknowledged; soonest deadline first.
+
+    Two queries whatever the number of circulations.
+    """
+    if not user.is_authenticated:
+        return []
+    now = timezone.now()
+    documents = visible_documents(user)
+    related = ("circulation__version__document", "member_state")
+    answered = CirculationAnswer.objects.filter(
+        circulation=OuterRef("circulation"), member_state=OuterRef("member_state")
+    )
+    asked = (
+        CirculationState.objects.filter(
+            member_state_id__in=Membership.objects.current()
+            .filter(person=user, role__in=DELEGATION_ROLES, member_state__isnull=False)
+            .values("member_state_id"),
+            circulation__status=CirculationStatus.OPEN,
+            circulation__deadline__gt=now,
+            circulation__version__document__in=documents,
+        )
+        .exclude(Exists(answered))
+        .select_related(*related)
+    )
+    unacknowledged = CirculationRecipient.objects.filter(
+        person=user,
+        acknowledged_at__isnull=True,
+        circulation__mode=CirculationMode.INFORMATION,
+        circulation__status=CirculationStatus.OPEN,
+        circulation__version__document__in=documents,
+    ).select_related("circulation__version__document")
+    rows = [Awaiting(row.circulation, row.member_state) for row in asked]
+    rows += [Awaiting(row.circulation, None) for row in unacknowledged]
+    far = dt.datetime.max.replace(tzinfo=dt.UTC)
+    return sorted(rows, key=lambda a: (a.circulation.deadline or far, a.circulation.pk))
