@@ -261,6 +261,11 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # The schema and its viewer are public: they describe, they hold no record.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    # Meetings, circulations, action items and tasks each have a `status`: one enum name per choice set.
+    "ENUM_NAME_OVERRIDES": {
+        "MeetingStatusEnum": "meetings.models.MeetingStatus",
+        "CirculationStatusEnum": "secretariat.documents.models.CirculationStatus",
+    },
 }
 
 # --- Audit ------------------------------------------------------------------
