@@ -259,6 +259,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "status": name each choice set after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "MeetingStatusEnum": "meetings.models.MeetingStatus",
+        "AgendaStatusEnum": "meetings.models.AgendaStatus",
+        "MinutesStatusEnum": "meetings.models.MinutesStatus",
+        "TaskStatusEnum": "workgroups.models.TaskStatus",
+        "ActionItemStatusEnum": "workgroups.models.ActionItemStatus",
+        "CirculationStatusEnum": "secretariat.documents.models.CirculationStatus",
+    },
     # The schema and its viewer are public: they describe, they hold no record.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     # Meetings, circulations, action items and tasks each have a `status`: one enum name per choice set.
