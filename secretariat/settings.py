@@ -270,11 +270,6 @@ SPECTACULAR_SETTINGS = {
     },
     # The schema and its viewer are public: they describe, they hold no record.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
-    # Meetings, circulations, action items and tasks each have a `status`: one enum name per choice set.
-    "ENUM_NAME_OVERRIDES": {
-        "MeetingStatusEnum": "meetings.models.MeetingStatus",
-        "CirculationStatusEnum": "secretariat.documents.models.CirculationStatus",
-    },
 }
 
 # --- Audit ------------------------------------------------------------------

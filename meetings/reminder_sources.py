@@ -1,0 +1,206 @@
+"""What the sweep derives from meetings and minutes (issue 6's policies).
+
+Each source reads the rows that are due now and plans notifications whose
+occurrence names the date they are about ("2026-12-03T02:00:00+00:00:7d"): a
+meeting moved to a new date gets new occurrences, and what was still pending for
+the old date is retired here, so nothing is ever sent for the old date. Planning
+twice is a no-op (the notification's unique key).
+
+- meeting upcoming: 7 days and 1 day before, to delegates invited (attending or pending);
+- RSVP pending: 10 days before, to heads of delegation that have not answered;
+- agenda adopted: once, to the invited delegations' members;
+- minutes awaiting the chair: 3 days after submission, then weekly;
+- comment window closing: 1 day before the deadline, to the invited delegations' members.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from secretariat import delivery
+from secretariat.models import Membership, Notification, NotificationStatus, Role, User
+
+from .models import GOING_AHEAD, AgendaStatus, Meeting, Minutes, MinutesStatus, Rsvp
+from .rules import DELEGATION_ROLES
+
+LEADS = {"7d": dt.timedelta(days=7), "1d": dt.timedelta(days=1)}
+RSVP_LEAD = dt.timedelta(days=10)
+CHAIR_FIRST = dt.timedelta(days=3)
+CHAIR_EVERY = dt.timedelta(days=7)
+CLOSING_LEAD = dt.timedelta(days=1)
+
+
+def _members(meeting: Meeting, *, roles: Iterable[str], states: Iterable[int]) -> list[User]:
+    rows = (
+        Membership.objects.current()
+        .filter(body_id=meeting.body_id, role__in=list(roles), member_state_id__in=list(states))
+        .select_related("person", "person__member_state")
+    )
+    return sorted({m.person for m in rows}, key=lambda p: p.email)
+
+
+def _plan(kind: str, subject: object, people: Iterable[User], occurrence: str, due_at: dt.datetime) -> int:
+    return sum(
+        delivery.notify(kind, subject, recipient=person, occurrence=occurrence, due_at=due_at) is not None
+        for person in people
+    )
+
+
+def _retire_other_dates(kind: str, obj: object, current_prefix: str) -> None:
+    """Retire pending rows of this kind and object planned for another date."""
+    Notification.objects.filter(
+        kind=kind,
+        content_type=ContentType.objects.get_for_model(obj),
+        object_id=obj.pk,
+        status=NotificationStatus.PENDING,
+    ).exclude(occurrence__startswith=current_prefix).update(status=NotificationStatus.RETIRED)
+
+
+MEETING_KINDS = ("meeting_upcoming", "rsvp_pending", "agenda_adopted")
+
+
+def _retire_stale_meeting_reminders() -> None:
+    """Retire pending reminders whose meeting moved, was cancelled or went away."""
+    rows = list(
+        Notification.objects.filter(
+            kind__in=MEETING_KINDS,
+            content_type=ContentType.objects.get_for_model(Meeting),
+            status=NotificationStatus.PENDING,
+        ).values_list("pk", "object_id", "occurrence")
+    )
+    if not rows:
+        return
+    meetings = {
+        pk: (start, status)
+        for pk, start, status in Meeting.objects.filter(pk__in={r[1] for r in rows}).values_list(
+            "pk", "start", "status"
+        )
+    }
+    stale = [
+        pk
+        for pk, meeting_id, occurrence in rows
+        if meeting_id not in meetings
+        or meetings[meeting_id][1] not in GOING_AHEAD
+        or not occurrence.startswith(meetings[meeting_id][0].isoformat())
+    ]
+    Notification.objects.filter(pk__in=stale, status=NotificationStatus.PENDING).update(
+        status=NotificationStatus.RETIRED
+    )
+
+
+def plan_meeting_reminders(now: dt.datetime) -> int:
+    """Plan the reminders of meetings starting within ten days (indexed by start)."""
+    _retire_stale_meeting_reminders()
+    planned = 0
+    soon = Meeting.objects.filter(status__in=GOING_AHEAD, start__gt=now, start__lte=now + RSVP_LEAD).prefetch_related(
+        "delegations"
+    )
+    for meeting in soon:
+        stamp = meeting.start.isoformat()
+        delegations = list(meeting.delegations.all())
+        going = [d.member_state_id for d in delegations if d.rsvp != Rsvp.NOT_ATTENDING]
+        pending = [d.member_state_id for d in delegations if d.rsvp == Rsvp.PENDING]
+        for label, lead in LEADS.items():
+            if meeting.start - lead <= now:
+                people = _members(meeting, roles=DELEGATION_ROLES, states=going)
+                planned += _plan("meeting_upcoming", meeting, people, f"{stamp}:{label}", meeting.start - lead)
+        if pending:
+            heads = _members(meeting, roles=[Role.HEAD], states=pending)
+            planned += _plan("rsvp_pending", meeting, heads, f"{stamp}:rsvp", meeting.start - RSVP_LEAD)
+        if meeting.agenda_status == AgendaStatus.ADOPTED and meeting.agenda_adopted_at:
+            people = _members(meeting, roles=DELEGATION_ROLES, states=going)
+            planned += _plan("agenda_adopted", meeting, people, f"{stamp}:agenda", meeting.agenda_adopted_at)
+    return planned
+
+
+def plan_minutes_reminders(now: dt.datetime) -> int:
+    """Minutes waiting for the chair (3 days, then weekly) and comment windows closing."""
+    planned = 0
+    waiting = Minutes.objects.filter(status=MinutesStatus.SUBMITTED, submitted_at__lte=now - CHAIR_FIRST)
+    for minutes in waiting.select_related("meeting", "meeting__body", "meeting__named_chair"):
+        chair = minutes.meeting.chair
+        if chair is None:
+            continue
+        first = minutes.submitted_at + CHAIR_FIRST
+        week = int((now - first) / CHAIR_EVERY)
+        occurrence = f"{minutes.submitted_at.isoformat()}:chair:{week}"
+        planned += _plan("minutes_awaiting_chair", minutes, [chair], occurrence, first + week * CHAIR_EVERY)
+    closing = Minutes.objects.filter(
+        Q(comment_deadline__gt=now, comment_deadline__lte=now + CLOSING_LEAD), status=MinutesStatus.CIRCULATED
+    )
+    for minutes in closing.select_related("meeting").prefetch_related("meeting__delegations"):
+        states = [d.member_state_id for d in minutes.meeting.delegations.all()]
+        people = _members(minutes.meeting, roles=DELEGATION_ROLES, states=states)
+        stamp = minutes.comment_deadline.isoformat()
+        _retire_other_dates("comment_window_closing", minutes, stamp)
+        planned += _plan(
+            "comment_window_closing", minutes, people, f"{stamp}:closing", minutes.comment_deadline - CLOSING_LEAD
+        )
+    return planned
+
+
+def _render(title: str, *, link_of: Callable[[Any], str]) -> Callable[[Notification], delivery.EmailContent]:
+    def render(notification: Notification) -> delivery.EmailContent:
+        subject = notification.subject
+        meeting = subject if isinstance(subject, Meeting) else subject.meeting
+        return delivery.render_email(
+            "meeting_reminder",
+            {
+                "title": title,
+                "meeting": meeting,
+                "minutes": subject if isinstance(subject, Minutes) else None,
+                "kind": notification.kind,
+                "path": link_of(subject),
+            },
+            recipient=notification.recipient,
+        )
+
+    return render
+
+
+def _meeting_path(meeting: Meeting) -> str:
+    return meeting.get_absolute_url()
+
+
+def _minutes_path(minutes: Minutes) -> str:
+    return reverse("meetings:minutes", args=[minutes.meeting_id])
+
+
+def register() -> None:
+    delivery.register_kind(
+        "meeting_upcoming",
+        label=_("A meeting is coming up (7 days and 1 day before)"),
+        render=_render(_("A meeting is coming up"), link_of=_meeting_path),
+        mandatory=False,
+    )
+    delivery.register_kind(
+        "rsvp_pending",
+        label=_("Your delegation has not answered an invitation"),
+        render=_render(_("Your delegation has not answered yet"), link_of=_meeting_path),
+    )
+    delivery.register_kind(
+        "agenda_adopted",
+        label=_("An agenda was adopted and its documents are available"),
+        render=_render(_("The agenda was adopted"), link_of=_meeting_path),
+        mandatory=False,
+    )
+    delivery.register_kind(
+        "minutes_awaiting_chair",
+        label=_("Minutes wait for your approval"),
+        render=_render(_("Minutes wait for your approval"), link_of=_minutes_path),
+    )
+    delivery.register_kind(
+        "comment_window_closing",
+        label=_("The comment window on minutes closes tomorrow"),
+        render=_render(_("Comments on the minutes close tomorrow"), link_of=_minutes_path),
+        mandatory=False,
+    )
+    delivery.register_source(plan_meeting_reminders)
+    delivery.register_source(plan_minutes_reminders)
