@@ -7,13 +7,18 @@ a meeting links. Registered when the app is ready.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.db.models import QuerySet
 
+from secretariat import demo
 from secretariat.documents import links
+from secretariat.documents.models import Document
+from secretariat.history import save_with_reason
 from secretariat.models import User
 
 from . import rules
-from .models import MeetingDocument
+from .models import Meeting, MeetingDocument
 
 
 def meeting_choices(user: User) -> list[tuple[int, str]]:
@@ -47,3 +52,37 @@ def links_of(user: User, document) -> list[links.Link]:
 links.register_provider(
     links.Provider(meeting_choices=meeting_choices, documents_of_meeting=documents_of_meeting, links_of=links_of)
 )
+
+
+# --- Demo -------------------------------------------------------------------------------
+
+
+def seed_agenda_documents(network: demo.Network, *, scale: int = 1, log: Callable[[str], object] = print) -> None:
+    """Demo: each body's documents on the agenda of its next meeting (or its last one).
+
+    Runs after the meetings' demo seeder (registered later). Idempotent: a document
+    already on that meeting's agenda is left alone.
+    """
+    linked = 0
+    officer = network.people["secretariat"]
+    for code in ("WG-AI", "ADGSOM", "ADGMIN"):
+        body = network.bodies[code]
+        meeting = Meeting.objects.filter(body=body).upcoming().order_by("start").first()
+        meeting = meeting or Meeting.objects.filter(body=body).order_by("-start").first()
+        if meeting is None:
+            continue
+        items = list(meeting.agenda_items.filter(parent__isnull=True).order_by("position", "pk"))
+        documents = Document.objects.filter(body=body).exclude(title__startswith="Synthetic").order_by("number")
+        for i, document in enumerate(documents):
+            if MeetingDocument.objects.filter(meeting=meeting, document=document).exists():
+                continue
+            # Item 1 is usually the adoption of the agenda: documents go under the items after it.
+            item = items[min(i + 1, len(items) - 1)] if items else None
+            link = MeetingDocument(meeting=meeting, agenda_item=item, document=document, added_by=officer)
+            save_with_reason(link, "Demo: on the agenda")
+            linked += 1
+    if linked:
+        log(f"Documents put on meeting agendas: {linked}.")
+
+
+demo.register(seed_agenda_documents)

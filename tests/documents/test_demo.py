@@ -65,3 +65,26 @@ def test_seed_demo_scale_adds_synthetic_documents(db):
     assert Document.objects.count() == plain + 60
     call_command("seed_demo", scale=3, verbosity=0)
     assert Document.objects.count() == plain + 60
+
+
+def test_the_demo_puts_each_bodys_documents_on_its_next_meetings_agenda(network, docs):
+    from meetings import services as meeting_services
+    from meetings.document_links import seed_agenda_documents
+    from meetings.models import MeetingDocument, Purpose
+    from secretariat.demo import Network
+    from tests.meetings.conftest import make_meeting
+
+    meeting = meeting_services.schedule_meeting(make_meeting(network.officer, network.wgai), by=network.officer)
+    for title in ("Adoption of the agenda", "AI governance", "Other matters"):
+        meeting_services.add_agenda_item(meeting, by=network.officer, title=title, purpose=Purpose.NOTING)
+    demo_network = Network(
+        states={},
+        bodies={"WG-AI": network.wgai, "ADGSOM": network.adgsom, "ADGMIN": network.adgmin},
+        people={"secretariat": network.officer},
+    )
+    seed_agenda_documents(demo_network, log=lambda line: None)
+    links = MeetingDocument.objects.filter(meeting=meeting).select_related("agenda_item")
+    assert {link.document_id for link in links} == {docs.public.pk, docs.restricted.pk, docs.confidential.pk}
+    assert "Adoption of the agenda" not in {link.agenda_item.title for link in links}
+    seed_agenda_documents(demo_network, log=lambda line: None)
+    assert MeetingDocument.objects.filter(meeting=meeting).count() == 3
