@@ -47,6 +47,8 @@ from .models import (
 
 def _text(field: str, value: str, limit: int, *, label: str, required: bool = False) -> str:
     value = (value or "").strip()
+    if "\x00" in value:
+        raise ValidationError({field: _("The %(label)s contains a null character.") % {"label": label}})
     if required and not value:
         raise ValidationError({field: _("Enter the %(label)s.") % {"label": label}})
     if len(value) > limit:
