@@ -53,3 +53,7 @@ class MessageAdmin(admin.ModelAdmin):
     list_display = ["subject_line", "address", "status", "attempts", "next_attempt_at", "sent_at"]
     list_filter = ["status"]
     readonly_fields = ["last_error"]
+
+
+# The document register's admin (read only) lives with it.
+from .documents import admin as documents_admin  # noqa: E402, F401

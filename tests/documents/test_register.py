@@ -106,3 +106,16 @@ def test_reclassifying_keeps_the_named_readers_only_while_confidential(network, 
     assert not docs.confidential.reader_rows.exists()
     record = docs.confidential.history.first()
     assert record.history_change_reason == "Reclassified from Confidential to Restricted"
+
+
+def test_the_admin_shows_the_register_to_staff_officers_read_only(client, network, docs):
+    network.officer.is_staff = True
+    network.officer.save()
+    client.force_login(network.officer)
+    assert client.get("/admin/secretariat/document/").status_code == 200
+    assert client.get(f"/admin/secretariat/document/{docs.public.pk}/change/").status_code == 200
+    response = client.post(f"/admin/secretariat/document/{docs.public.pk}/change/", {"title": "Changed"})
+    assert response.status_code == 403
+    docs.public.refresh_from_db()
+    assert docs.public.title == "Public roadmap"
+    assert client.get("/admin/secretariat/document/add/").status_code == 403
