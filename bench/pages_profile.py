@@ -13,12 +13,14 @@ Writes a JSON object {"ROLE PATH": {...}} to FILE.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
+import pstats
 import time
 from collections import Counter
 from pathlib import Path
 
-from djangoenv import shape
+from djangoenv import ROOT, shape
 
 # isort: split
 from django.contrib.auth import get_user_model
@@ -48,6 +50,37 @@ def profile(client: Client, path: str) -> dict:
     }
 
 
+def cpu(client: Client, path: str) -> dict:
+    """One more request under cProfile: template rendering and the project's own hottest functions."""
+    profiler = cProfile.Profile()
+    profiler.enable()
+    client.get(path)
+    profiler.disable()
+    stats = pstats.Stats(profiler).stats  # {(file, line, name): (cc, nc, tottime, cumtime, callers)}
+    total = max((v[3] for v in stats.values()), default=0.0)
+    templates = max(
+        (
+            v[3]
+            for (f, _, name), v in stats.items()
+            if f.endswith("django/template/backends/django.py") and name == "render"
+        ),
+        default=0.0,
+    )
+    own = sorted(
+        (
+            (v[3], f"{Path(f).relative_to(ROOT)}:{line} {name}")
+            for (f, line, name), v in stats.items()
+            if f.startswith(f"{ROOT}/") and not f.startswith(f"{ROOT}/bench/") and "/.venv/" not in f
+        ),
+        reverse=True,
+    )[:6]
+    return {
+        "profiled_ms": round(total * 1000, 1),
+        "template_ms": round(templates * 1000, 1),
+        "own_code": [{"ms": round(t * 1000, 1), "function": name} for t, name in own],
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", required=True)
@@ -64,7 +97,7 @@ def main() -> None:
             client.force_login(users.get(email=email), backend="django.contrib.auth.backends.ModelBackend")
             clients[role] = client
         try:
-            results[f"{role} {path}"] = profile(clients[role], path)
+            results[f"{role} {path}"] = profile(clients[role], path) | {"cpu": cpu(clients[role], path)}
         except Exception as exc:  # a broken page is a finding, not a reason to stop
             results[f"{role} {path}"] = {"error": f"{type(exc).__name__}: {exc}"[:500]}
     Path(args.out).write_text(json.dumps(results, indent=2))

@@ -554,7 +554,10 @@ def render(results: dict) -> str:
             f" {a.get('sessions', 1)} sessions per role. Latencies in ms. Failures: every answer other than 200"
             " (a redirect to the login page counts) plus socket errors and timeouts. Queries: SQL queries of one"
             " request (Django test client, after the load run; budget of issue 8 in brackets). Load: the 1-minute"
-            " load average when the page's run started.",
+            " load average when the page's run started. With sync workers and a closed loop of"
+            f" {a['connections']} connections, latency ≈ {a['connections']} / req/s (Little's law), so the p95"
+            " goal says about what the req/s goal says; a p95 near the run's length is marked ≥: wrk counts only"
+            " the requests that finished within the run, so it is a lower bound.",
             "",
             "| page | role | path | req/s | p50 | p95 | p99 | failures | queries | × health req/s | × health p95 | load |",
             "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
@@ -569,9 +572,13 @@ def render(results: dict) -> str:
             ratio = next((r for r in rows if r["path"] == p["path"] and r["role"] == p["role"]), None)
             rps_r = f"{ratio['rps_ratio']:.3f}" if ratio else ""
             p95_r = f"{ratio['p95_ratio']:.1f}" if ratio else ""
+            # In a closed loop, latency ≈ connections / req/s: near the run's length wrk only saw the
+            # requests that finished in time, so the percentile is a lower bound.
+            bound = "≥ " if p["p95_ms"] >= 0.8 * a["duration"] * 1000 else ""
             lines.append(
                 f"| {p['page']} | {p['role']} | `{p['path']}` | {_fmt(p['rps'])} | {_fmt(p['p50_ms'])} |"
-                f" {_fmt(p['p95_ms'])} | {_fmt(p['p99_ms'])} | {p['failures']} | {queries} | {rps_r} | {p95_r} |"
+                f" {bound}{_fmt(p['p95_ms'])} | {bound}{_fmt(p['p99_ms'])} | {p['failures']} | {queries} | {rps_r} |"
+                f" {bound}{p95_r} |"
                 f" {p.get('load_before', 0):.1f} |"
             )
         for s in w["skipped"]:
@@ -617,7 +624,15 @@ def render(results: dict) -> str:
                     if prof.get("most_repeated") and prof["most_repeated"]["count"] > 2:
                         text += f" The same query runs {prof['most_repeated']['count']} times (N+1): `{prof['most_repeated']['sql'][:220]}`."
                     if prof.get("slowest"):
-                        text += f" Slowest query {prof['slowest']['ms']} ms: `{prof['slowest']['sql'][:220]}`."
+                        text += f" Slowest query {prof['slowest']['ms']} ms: `{prof['slowest']['sql'][:160]}…`."
+                    cpu = prof.get("cpu")
+                    if cpu:
+                        text += (
+                            f" Under cProfile the request takes {cpu['profiled_ms']} ms, {cpu['template_ms']} ms of"
+                            " it rendering templates; the project's own code, by cumulative time: "
+                            + ", ".join(f"`{f['function']}` {f['ms']} ms" for f in cpu["own_code"][:5])
+                            + "."
+                        )
                 misses.append(text)
         for p in w["pages"]:
             if "error" in p:
@@ -669,9 +684,11 @@ def render(results: dict) -> str:
         drain_ratio = (catch["ms"] + catch["rest"]["total_s"] * 1000) / count_ms
         seed = s["seed"]
         cel = s["celery"]
+        initial = s["initial"]
         conn_ok = cel["smtp_connections"] <= cel["worker_concurrency"]
         broker_ok = all(b["tasks_published"] <= b["recipients"] for b in cel["beats"])
-        fg_conn = catch["smtp_connections"] + catch["rest"]["smtp_connections"]
+        fg_per_sweep = [catch["smtp_connections"], *catch["rest"]["smtp_connections_per_sweep"]]
+        fg_messages = catch["smtp_messages"] + catch["rest"]["sent"]
         lines += [
             "",
             "## Reminder sweep (issue 6)",
@@ -699,9 +716,14 @@ def render(results: dict) -> str:
             f"| … and the {catch['rest']['sweeps']} sweeps after it until nothing is left (bundled"
             f" {catch['rest']['bundled']}, sent {catch['rest']['sent']}) | {_fmt(catch['rest']['total_s'] * 1000)} |"
             f" {drain_ratio:.1f} (with the first) | | |",
-            f"| first sweep ever over the seeded table (planned {s['initial']['first_sweep']['planned']}); draining"
-            f" took {s['initial']['sweeps']} sweeps, {s['initial']['total_s']} s, {s['initial']['sent']} messages"
-            f" | {_fmt(s['initial']['first_sweep']['ms'])} | {s['initial']['first_sweep']['ms'] / count_ms:.1f} | | |",
+            f"| for scale: the first sweep ever over the seeded table (planned {initial['planned']:,} notifications,"
+            f" {initial['queries']:,} queries"
+            + (
+                f"; its backlog then marked sent in SQL: {initial['marked_sent_by_sql']:,} rows)"
+                if "marked_sent_by_sql" in initial
+                else f"; sending its backlog took {initial['drain']['sweeps']} more sweeps, {initial['drain']['total_s']} s)"
+            )
+            + f" | {_fmt(initial['ms'])} | {initial['ms'] / count_ms:.1f} | | |",
             "",
             f"Steady-state split (median ms): plan {steady['parts_ms']['plan']}, bundle {steady['parts_ms']['bundle']},"
             f" due messages {steady['parts_ms']['due_message_ids']}; {len(steady['queries'])} queries per sweep.",
@@ -711,9 +733,9 @@ def render(results: dict) -> str:
             f"| SMTP connections per sweep, Celery (`secretariat.tasks.sweep` then a worker with {cel['worker_concurrency']}"
             f" threads) | {cel['smtp_connections']} for {cel['smtp_messages']} messages, {cel['tasks_run']} tasks |"
             f" ≤ one per worker ({cel['worker_concurrency']}) | {verdict(conn_ok)} |",
-            f"| SMTP connections, foreground catch-up (`delivery.sweep()`, one process) | {fg_conn} over"
-            f" {1 + catch['rest']['sweeps']} sweeps for {catch['smtp_messages'] + catch['rest']['sent']} messages"
-            f" (first sweep: {catch['smtp_connections']}) | ≤ 1 per sweep | {verdict(catch['smtp_connections'] <= 1)} |",
+            f"| SMTP connections per sweep, foreground catch-up (`delivery.sweep()`, one process) |"
+            f" {', '.join(str(c) for c in fg_per_sweep)} in its {len(fg_per_sweep)} sweeps, for {fg_messages}"
+            f" messages | ≤ 1 per sweep | {verdict(max(fg_per_sweep) <= 1)} |",
             "| broker messages per sweep (Celery beats a minute apart) | "
             + "; ".join(
                 f"beat {n + 1}: {b['tasks_published']} `send_messages` tasks ({b['broker_messages']} in the queue) for"
@@ -764,10 +786,10 @@ def render(results: dict) -> str:
                 " the sweep task publishes one `send_messages` task per `DELIVERY_BATCH_SIZE` (40) messages and each task"
                 " opens its own connection."
             )
-        if catch["smtp_connections"] > 1:
+        if max(fg_per_sweep) > 1:
             misses.append(
-                f"- **SMTP connections (foreground)**: {catch['smtp_connections']} in one sweep: `delivery.sweep()`"
-                " opens one connection per batch of `DELIVERY_BATCH_SIZE` messages."
+                f"- **SMTP connections (foreground)**: up to {max(fg_per_sweep)} in one sweep: `delivery.sweep()`"
+                " opens one connection per batch of `DELIVERY_BATCH_SIZE` (40) messages."
             )
         if not broker_ok:
             misses.append("- **Broker messages** exceed the recipients of a sweep.")
@@ -826,6 +848,11 @@ def parse_args() -> argparse.Namespace:
         default=10_000,
         help="of those, rows written through bulk_create_with_history (default 10,000; the rest by SQL)",
     )
+    parser.add_argument(
+        "--sweep-full-drain",
+        action="store_true",
+        help="send the first sweep's backlog (minutes) instead of marking it sent",
+    )
     parser.add_argument("--skip-web", action="store_true")
     parser.add_argument("--skip-write", action="store_true")
     parser.add_argument("--skip-sweep", action="store_true")
@@ -877,7 +904,7 @@ def main() -> None:
     env = bench_env(args, db_url)
     results: dict = {
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "command": ".venv/bin/python bench/run.py " + shlex.join(sys.argv[1:]),
+        "command": " ".join([".venv/bin/python bench/run.py", shlex.join(sys.argv[1:])]).strip(),
         "machine": machine(admin_url),
         "load_start": os.getloadavg()[0],
         "args": vars(args),
@@ -921,6 +948,8 @@ def main() -> None:
             out = OUT / "sweep.json"
             cmd = [sys.executable, str(SRC / "bench" / "sweep.py"), "--rows", str(args.sweep_rows)]
             cmd += ["--helper-rows", str(args.helper_rows), "--out", str(out)]
+            if args.sweep_full_drain:
+                cmd.append("--full-drain")
             try:
                 run(cmd, env)
             finally:
