@@ -103,14 +103,15 @@ def put_back_migration_rows(django_db_setup: None, django_db_blocker: object) ->
             connection.creation.deserialize_db_from_string(contents)
 
 
-def request_overhead(client) -> int:
-    """Queries every signed-in request makes (session, user, session tracking, zone, group, chairs).
+def request_overhead(client, *, api: bool = False) -> int:
+    """Queries every signed-in request makes (session, user, zone, group; a page's header adds its own).
 
-    Measured on the calendar settings page, which adds exactly one query (the feed).
+    Pages: measured on the calendar settings page, which adds exactly one query (the feed).
+    API: measured on a meeting that does not exist, which adds exactly one (the lookup).
     Query-count tests add the page's own queries on top, so they name only those.
     """
-    url = reverse("meetings:calendar")
-    client.get(url)  # the first request of a session records it; later ones update it
+    url = reverse("meeting-detail", args=[0]) if api else reverse("meetings:calendar")
+    client.get(url)  # the first request of a session may record it; later ones do not
     with CaptureQueriesContext(connection) as context:
         client.get(url)
     return len(context) - 1
