@@ -16,8 +16,6 @@ user may not see answers 404; what it may see but not change, 403.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -25,9 +23,6 @@ from django.http import Http404
 from secretariat.models import Body, Membership, Role, User
 
 from .models import ActionItem, Assignment, OwnerKind, Referral, Task
-
-if TYPE_CHECKING:
-    from collections.abc import Iterable
 
 # Roles that read all of a body's work (observers read what is shared with them).
 MEMBER_ROLES = (Role.CHAIR, Role.VICE_CHAIR, Role.HEAD, Role.DELEGATE, Role.RAPPORTEUR)
@@ -44,11 +39,6 @@ def _roles(user: User) -> list[tuple[int, str, int | None]]:
         )
         user._workgroups_roles = cached
     return cached
-
-
-def forget_roles(user: User) -> None:
-    """Drop the cached roles (after a membership changed within the same request or test)."""
-    user.__dict__.pop("_workgroups_roles", None)
 
 
 def delegation_bodies(user: User) -> list[tuple[int, int]]:
@@ -165,12 +155,6 @@ def can_record_outcome(user: User, referral: Referral) -> bool:
     return user.is_authenticated and (user.is_secretariat or is_chair(user, referral.to_body_id))
 
 
-def can_see_body_work(user: User, body: Body) -> bool:
-    return user.is_authenticated and (
-        user.is_secretariat or any(b == body.pk and r in MEMBER_ROLES for b, r, _s in _roles(user))
-    )
-
-
 def acting_state(user: User, item: ActionItem) -> int | None:
     """The member state the user speaks for on this item (for the thread), if any."""
     if acts_for_owner(user, item):
@@ -221,8 +205,3 @@ def get_referral_for_user(user: User, pk: int, *, write: bool = False) -> Referr
     if write and not can_record_outcome(user, referral):
         raise PermissionDenied
     return referral
-
-
-def updatable_ids(user: User, items: Iterable[ActionItem]) -> set[int]:
-    """Which of these (already fetched, assignments prefetched) items the user may update; no query per row."""
-    return {item.pk for item in items if can_update_item(user, item)}
