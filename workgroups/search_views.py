@@ -13,7 +13,8 @@ from .search import search
 @login_required
 @require_GET
 def search_page(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "")[:200].strip()
+    # PostgreSQL text cannot hold a NUL byte; nobody types one.
+    query = request.GET.get("q", "")[:200].replace("\x00", "").strip()
     results = search(request.user, query) if query else []
     kinds: dict[str, int] = {}
     for result in results:

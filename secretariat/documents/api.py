@@ -125,6 +125,25 @@ class AcknowledgementSerializer(serializers.Serializer):
     acknowledged_at = serializers.DateTimeField(read_only=True)
 
 
+class DocumentFilterSerializer(serializers.Serializer):
+    """The list's query parameters, checked (a NUL byte or an unknown value answers 400)."""
+
+    body = serializers.CharField(required=False, max_length=20)
+    classification = serializers.ChoiceField(choices=Classification.choices, required=False)
+    q = serializers.CharField(required=False, max_length=200, allow_blank=True)
+
+
+class CirculationFilterSerializer(serializers.Serializer):
+    document = serializers.IntegerField(required=False, min_value=1)
+    status = serializers.ChoiceField(choices=CirculationStatus.choices, required=False)
+
+
+def _filters(serializer_class: type[serializers.Serializer], params: object) -> dict:
+    checked = serializer_class(data=params)
+    checked.is_valid(raise_exception=True)
+    return checked.validated_data
+
+
 def _drf_error(exc: DjangoValidationError) -> serializers.ValidationError:
     if hasattr(exc, "error_dict"):
         return serializers.ValidationError(exc.message_dict)
@@ -148,8 +167,8 @@ class DocumentViewSet(viewsets.ReadOnlyModelViewSet):
         documents = (
             rules.visible_documents(self.request.user).select_related("body").order_by("-year", "body__code", "-number")
         )
-        params = self.request.query_params
         if self.action == "list":
+            params = _filters(DocumentFilterSerializer, self.request.query_params)
             if params.get("body"):
                 documents = documents.filter(body__code=params["body"])
             if params.get("classification"):
@@ -180,10 +199,10 @@ class CirculationViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):  # type: ignore[override]
         circulations = rules.visible_circulations(self.request.user).order_by("-created_at", "-pk")
-        params = self.request.query_params
         if self.action == "list":
-            if params.get("document", "").isdigit():
-                circulations = circulations.filter(version__document_id=int(params["document"]))
+            params = _filters(CirculationFilterSerializer, self.request.query_params)
+            if params.get("document"):
+                circulations = circulations.filter(version__document_id=params["document"])
             if params.get("status"):
                 circulations = circulations.filter(status=params["status"])
         return circulations.select_related("version__document").prefetch_related(

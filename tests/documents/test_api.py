@@ -132,3 +132,20 @@ def test_a_recipient_acknowledges_through_the_api(api, network, docs):
     assert response.json()["acknowledged_at"]
     api.force_authenticate(network.outsider)
     assert api.post(f"/api/v1/circulations/{circulation.pk}/acknowledge/").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("url", "params"),
+    [
+        ("/api/v1/documents/", {"q": "risk\x00"}),
+        ("/api/v1/documents/", {"body": "WG\x00AI"}),
+        ("/api/v1/documents/", {"classification": "secret"}),
+        ("/api/v1/circulations/", {"status": "open\x00"}),
+        ("/api/v1/circulations/", {"document": "one"}),
+    ],
+)
+def test_bad_filters_are_refused_clearly_not_with_a_server_error(api, network, url, params):
+    api.force_authenticate(network.sgp)
+    response = api.get(url, params)
+    assert response.status_code == 400
+    assert list(response.json()) == list(params)

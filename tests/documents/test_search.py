@@ -105,3 +105,8 @@ def test_an_empty_search_shows_the_box_only(client, network):
     response = client.get(reverse("workgroups:search"))
     assert response.status_code == 200
     assert response.context["results"] == []
+
+
+def test_a_nul_byte_in_the_search_is_dropped_not_a_server_error(client, network, record):
+    client.force_login(network.sgp)
+    assert _results(client, "water\x00marking")
