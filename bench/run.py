@@ -625,12 +625,14 @@ def render(results: dict) -> str:
                         text += f" The same query runs {prof['most_repeated']['count']} times (N+1): `{prof['most_repeated']['sql'][:220]}`."
                     if prof.get("slowest"):
                         text += f" Slowest query {prof['slowest']['ms']} ms: `{prof['slowest']['sql'][:160]}…`."
+                    text += f" Outside SQL: {prof['ms'] - prof['sql_ms']:.0f} ms of Python."
                     cpu = prof.get("cpu")
                     if cpu:
                         text += (
-                            f" Under cProfile the request takes {cpu['profiled_ms']} ms, {cpu['template_ms']} ms of"
-                            " it rendering templates; the project's own code, by cumulative time: "
-                            + ", ".join(f"`{f['function']}` {f['ms']} ms" for f in cpu["own_code"][:5])
+                            f" Under cProfile: {cpu['profiled_ms']} ms, of which {cpu['template_ms']} ms in template"
+                            f" rendering (with the queries it triggers lazily; {cpu.get('includes', '?')} `{{% include %}}`"
+                            f" renders, {cpu.get('nodes', '?')} template nodes); costliest own code below the view: "
+                            + ", ".join(f"`{f['function']}` {f['ms']} ms" for f in cpu["own_code"][:4])
                             + "."
                         )
                 misses.append(text)
