@@ -178,6 +178,7 @@ def invite(
         invited_by=by,
         expires_at=timezone.now() + dt.timedelta(days=settings.INVITATION_VALID_DAYS),
     )
+    invitation.full_clean(exclude=["invited_by", "nonce"], validate_unique=False, validate_constraints=False)
     save_with_reason(invitation, f"Invited as {invitation.get_role_display()}")
     delivery.notify("invitation", invitation, address=email)
     return invitation
