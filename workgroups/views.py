@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from meetings.models import Meeting, Minutes
 from secretariat import audit, rules, services
 from secretariat.documents import rules as document_rules
 from secretariat.forms import BodyForm, DeactivateForm, EndMembershipForm, InviteForm, MembershipForm
@@ -44,6 +45,8 @@ def home(request: HttpRequest) -> HttpResponse:
     context = {"memberships": memberships, "pending_invitations": pending}
     context.update(plan_views.my_work(user, memberships))
     context["awaiting_circulations"] = document_rules.circulations_awaiting(user)
+    context["upcoming_meetings"] = Meeting.objects.upcoming_for(user)[:5]
+    context["minutes_to_approve"] = Minutes.objects.awaiting_approval_by(user)
     return render(request, "workgroups/home.html", context)
 
 
