@@ -8,4 +8,4 @@ class MeetingsConfig(AppConfig):
 
     def ready(self) -> None:
         # Notification kinds join the delivery engine's registry here.
-        from . import document_links, reminders  # noqa: F401
+        from . import demo, document_links, reminders  # noqa: F401
