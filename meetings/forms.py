@@ -68,7 +68,9 @@ class MeetingForm(forms.Form):
     )
     start = LocalDateTimeField(label=_("Starts (venue's local time)"))
     end = LocalDateTimeField(label=_("Ends (venue's local time)"))
-    venue = forms.CharField(label=_("Venue"), max_length=200, required=False)
+    venue = forms.CharField(
+        label=_("Venue"), max_length=200, required=False, help_text=_("Needed for an in-person or hybrid meeting.")
+    )
     host_state = forms.ModelChoiceField(
         label=_("Host member state"), queryset=MemberState.objects.all(), required=False
     )

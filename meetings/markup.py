@@ -36,9 +36,15 @@ def clean(html: str) -> str:
     return nh3.clean(html, tags=TAGS, attributes=ATTRIBUTES, url_schemes={"http", "https", "mailto"})
 
 
-def render(text: str) -> SafeString:
-    """The whole text as sanitised HTML."""
-    return mark_safe(clean(markdown.markdown(text, extensions=EXTENSIONS)))  # noqa: S308 (cleaned by nh3)
+_HEADING_TAG = re.compile(r"<(/?)h([1-6])>")
+
+
+def render(text: str, *, shift: int = 0) -> SafeString:
+    """The whole text as sanitised HTML; `shift` lowers headings (h1 → h2) under a page's own h1."""
+    html = clean(markdown.markdown(text, extensions=EXTENSIONS))
+    if shift:
+        html = _HEADING_TAG.sub(lambda m: f"<{m[1]}h{min(6, int(m[2]) + shift)}>", html)
+    return mark_safe(html)  # noqa: S308 (cleaned by nh3, and the substitution only renames tags)
 
 
 def blocks(text: str) -> list[str]:
@@ -67,7 +73,7 @@ class Paragraph:
     source: str
 
 
-def paragraphs(text: str) -> list[Paragraph]:
+def paragraphs(text: str, *, shift: int = 0) -> list[Paragraph]:
     """Blocks rendered one by one; every block but a heading gets the next number."""
     result = []
     number = 0
@@ -75,7 +81,7 @@ def paragraphs(text: str) -> list[Paragraph]:
         heading = bool(_HEADING.match(block))
         if not heading:
             number += 1
-        result.append(Paragraph(None if heading else number, render(block), block))
+        result.append(Paragraph(None if heading else number, render(block, shift=shift), block))
     return result
 
 

@@ -52,7 +52,7 @@ def minutes(request: HttpRequest, pk: int) -> HttpResponse:
         "minutes": record,
         "versions": versions,
         "current": current,
-        "paragraphs": markup.paragraphs(current.text) if current else [],
+        "paragraphs": markup.paragraphs(current.text, shift=1) if current else [],
         "approved": next((v for v in reversed(versions) if v.is_approved), None),
         "can_manage": manage,
         "can_draft": manage
@@ -205,7 +205,12 @@ def minutes_version(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     return render(
         request,
         "meetings/version.html",
-        {"meeting": meeting, "minutes": record, "version": version, "paragraphs": markup.paragraphs(version.text)},
+        {
+            "meeting": meeting,
+            "minutes": record,
+            "version": version,
+            "paragraphs": markup.paragraphs(version.text, shift=1),
+        },
     )
 
 

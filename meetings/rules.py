@@ -21,6 +21,7 @@ from django.http import Http404
 from secretariat.models import Membership, Role, User
 
 from .models import (
+    AgendaItem,
     Decision,
     Delegation,
     Meeting,
@@ -108,7 +109,7 @@ def get_delegation_for_user(user: User, meeting: Meeting, pk: int, *, write: boo
     return delegation
 
 
-def get_agenda_item_for_user(user: User, meeting: Meeting, pk: int, *, write: bool = False):
+def get_agenda_item_for_user(user: User, meeting: Meeting, pk: int, *, write: bool = False) -> AgendaItem:
     item = meeting.agenda_items.filter(pk=pk).first()
     if item is None:
         raise Http404("No such agenda item.")

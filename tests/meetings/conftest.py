@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from collections.abc import Iterator
 from types import SimpleNamespace
 
 import pytest
@@ -86,21 +85,6 @@ def submitted(network: SimpleNamespace, held: Meeting):
     """Minutes Rev.1 of the held meeting, submitted to the chair."""
     services.create_minutes_version(held, by=network.officer, text=MINUTES)
     return services.submit_minutes(held.minutes, by=network.officer)
-
-
-@pytest.fixture(scope="session")
-def put_back_migration_rows(django_db_setup: None, django_db_blocker: object) -> Iterator[None]:
-    """After the session, reload what the migrations wrote (member states, groups).
-
-    A transactional test empties the database when it ends; serialized rollback
-    reloads those rows before each such test, but with --reuse-db the next session
-    would otherwise start without them.
-    """
-    yield
-    contents = getattr(connection, "_test_serialized_contents", None)
-    if contents:
-        with django_db_blocker.unblock():
-            connection.creation.deserialize_db_from_string(contents)
 
 
 def request_overhead(client, *, api: bool = False) -> int:

@@ -14,8 +14,9 @@ from meetings.models import Minutes, MinutesStatus, MinutesVersion
 from .conftest import MINUTES, make_meeting
 
 
+# Serialized rollback: the flush at the end leaves the content types for the next
+# transactional test to reload; the member states come back through `network`.
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-@pytest.mark.usefixtures("put_back_migration_rows")
 def test_of_two_approvals_racing_exactly_one_wins_and_the_other_is_told(network):
     meeting = make_meeting(network.officer, network.adgsom, days=-2, status="held")
     services.create_minutes_version(meeting, by=network.officer, text=MINUTES)
