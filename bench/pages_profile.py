@@ -85,7 +85,8 @@ def cpu(client: Client, path: str) -> dict:
             if f.startswith(f"{ROOT}/")
             and not f.startswith(f"{ROOT}/bench/")
             and "/.venv/" not in f
-            and v[3] < 0.9 * total
+            and v[3] < 0.8 * total
+            and name != "__call__"
         ),
         reverse=True,
     )[:6]
