@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Max, Q
+from django.db.models import Max, ProtectedError, Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -591,9 +591,25 @@ def delete_agenda_item(item: AgendaItem, *, by: User) -> None:
     )
     for child in item.children.all():
         child._change_reason = _agenda_reason(meeting, "Removed with its parent item")
-        child.delete()
+        _delete_unreferenced(child)
     item._change_reason = _agenda_reason(meeting, "Item removed")
-    item.delete()
+    _delete_unreferenced(item)
+
+
+def _delete_unreferenced(item: AgendaItem) -> None:
+    """Delete an agenda item, or refuse with a message naming what still refers to it.
+
+    Records of later apps (action items, linked documents) protect the item; this
+    module does not know them by name, so it reads them from the protection error.
+    """
+    try:
+        item.delete()
+    except ProtectedError as error:
+        kinds = sorted({str(obj._meta.verbose_name_plural) for obj in error.protected_objects})
+        raise ValidationError(
+            _("“%(title)s” is referred to by %(kinds)s: move or unlink them first; nothing was removed.")
+            % {"title": item.title, "kinds": ", ".join(kinds)}
+        ) from error
 
 
 @service

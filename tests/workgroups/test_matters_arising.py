@@ -129,3 +129,22 @@ def test_an_item_cannot_arise_from_another_bodys_meeting(work):
             agenda_item=agenda_item,
             owner_kind=OwnerKind.SECRETARIAT,
         )
+
+
+def test_an_agenda_item_with_action_items_stays_with_a_clear_message(client, work):
+    meeting = meeting_services.schedule_meeting(make_meeting(work.officer, work.wgai), by=work.officer)
+    parent = meeting_services.add_agenda_item(meeting, by=work.officer, title="Reports", purpose=Purpose.NOTING)
+    child = meeting_services.add_agenda_item(
+        meeting, by=work.officer, title="Institutes' survey", purpose=Purpose.NOTING, parent=parent
+    )
+    make_item(work.officer, work.wgai, title="Circulate the survey", agenda_item=child, owner_state=state("SGP"))
+
+    with pytest.raises(ValidationError, match="referred to by action items"):
+        meeting_services.delete_agenda_item(parent, by=work.officer)
+    assert set(meeting.agenda_items.values_list("title", flat=True)) == {"Reports", "Institutes' survey"}
+
+    client.force_login(work.officer)
+    url = reverse("meetings:agenda_delete", args=[meeting.pk, child.pk])
+    page = client.post(url, follow=True).content.decode()
+    assert "referred to by action items" in page
+    assert meeting.agenda_items.filter(pk=child.pk).exists()
