@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+import time_machine
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from secretariat import services as network_services
 from secretariat.models import Membership, Role
@@ -171,3 +176,27 @@ def test_a_secretariat_officer_deactivated_hands_its_items_to_the_secretariat(wo
         network_services.deactivate_person(officer2, by=work.officer, reason="Contract ended")
     item.refresh_from_db()
     assert item.owner_kind == OwnerKind.SECRETARIAT
+
+
+def test_a_term_ended_with_a_date_ahead_hands_over_when_that_date_comes(
+    work, named, django_capture_on_commit_callbacks
+):
+    from secretariat import delivery
+
+    membership = Membership.objects.get(person=work.sgp_delegate, body=work.wgai)
+    last_day = timezone.localdate() + dt.timedelta(days=10)
+    with django_capture_on_commit_callbacks(execute=True):
+        network_services.end_membership(membership, by=work.officer, end=last_day, reason="Posted to Geneva")
+    delivery.plan(timezone.now())
+    assert [a.person for a in named.assignments.all()] == [work.sgp_delegate]  # still in post
+
+    with time_machine.travel(timezone.now() + dt.timedelta(days=10, hours=1)):
+        delivery.plan(timezone.now())
+        assert [a.person for a in named.assignments.all()] == [work.sgp]
+        handover = named.updates.get(kind=UpdateKind.HANDOVER)
+        assert f"term in WG-AI ended on {last_day:%-d %b %Y}" in handover.text
+        assert ActionItem.history.filter(id=named.pk).latest("history_date").history_user.email == (
+            settings.SYSTEM_USER_EMAIL
+        )
+        delivery.plan(timezone.now())  # the next sweep finds nothing more to do
+    assert named.updates.filter(kind=UpdateKind.HANDOVER).count() == 1
