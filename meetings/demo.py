@@ -398,7 +398,7 @@ def _seed_volume(network: demo.Network, scale: int) -> int:
     officer = network.people["secretariat"]
     meetings = []
     for n, body, number in plans:
-        start = _local(-400 - 3 * n, 9, "Asia/Kuala_Lumpur")
+        start = _local(-400 - (n * 3250) // wanted, 9, "Asia/Kuala_Lumpur")  # the ten years before the demo
         meetings.append(
             Meeting(
                 body=body,

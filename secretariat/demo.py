@@ -167,15 +167,19 @@ def seed_network() -> Network:
     return Network(states=states, bodies=bodies, people=p)
 
 
+MAX_TASK_FORCES = 17
+
+
 def seed_volume(network: Network, *, scale: int) -> None:
     """Synthetic volume for benchmarks: task forces with full delegations.
 
     Each multiple adds two task forces under WG-AI with a head of delegation
-    for every member state, through the bulk path that writes history.
+    for every member state, through the bulk path that writes history, up to
+    MAX_TASK_FORCES (about twenty bodies in all, as issue 8 sizes the network).
     """
     term = dt.date(timezone.localdate().year - 1, 1, 1)
     existing = set(Body.objects.filter(code__startswith="TF-").values_list("code", flat=True))
-    wanted = [f"TF-{n:03d}" for n in range(1, 2 * (scale - 1) + 1)]
+    wanted = [f"TF-{n:03d}" for n in range(1, min(2 * (scale - 1), MAX_TASK_FORCES) + 1)]
     new_bodies = [
         Body(code=code, name=f"Task Force {code[3:]}", parent=network.bodies["WG-AI"])
         for code in wanted

@@ -45,7 +45,8 @@ from .models import (
     UpdateKind,
 )
 
-SYNTHETIC_PER_SCALE = 500
+# About 100,000 items at --scale 100, as issue 8 sizes a secretariat's decade.
+SYNTHETIC_PER_SCALE = 1010
 SYNTHETIC_PREFIX = "Synthetic follow-up"
 
 OPEN, WIP, DONE, DROP = (
@@ -454,14 +455,20 @@ def _synthetic(network: demo.Network, officer: User, scale: int, now: dt.datetim
         return 0
     today = timezone.localdate(now)
     bodies = [network.bodies[code] for code in ("WG-AI", "ADGSOM", "ADGMIN")]
+    # Ten years of due dates, the newest first: items older than four months are
+    # closed, as a real register is; recent ones take every status.
+    span = max(wanted, 1)
     states = sorted(network.states.values(), key=lambda s: s.code)
     statuses = [OPEN, OPEN, WIP, WIP, DONE, DROP]
     items = []
     for n in range(have, wanted):
         # Bodies cycle every item, statuses every three: each body gets every status.
+        age = (n * 3650) // span  # days back from today, spread over ten years
+        due = today + dt.timedelta(days=80 - age) if age > 120 else today + dt.timedelta(days=(n % 120) - 40)
         status = statuses[(n // len(bodies)) % len(statuses)]
-        due = today + dt.timedelta(days=(n % 120) - 40)
-        created = now - dt.timedelta(days=60)
+        if age > 120 and status in (OPEN, WIP):
+            status = DONE
+        created = min(now, timezone.make_aware(dt.datetime.combine(due, dt.time(9)))) - dt.timedelta(days=60)
         closed = created + dt.timedelta(days=20) if status in (DONE, DROP) else None
         items.append(
             ActionItem(
@@ -481,7 +488,42 @@ def _synthetic(network: demo.Network, officer: User, scale: int, now: dt.datetim
             )
         )
     bulk_create_with_history(items, reason="Demo volume", batch_size=1000)
+    _synthetic_threads(officer, have, wanted)
     return len(items)
+
+
+def _synthetic_threads(officer: User, have: int, wanted: int) -> None:
+    """Each new synthetic item's thread: a note from its owner state, and its status changes."""
+    titles = [f"{SYNTHETIC_PREFIX} {n + 1}" for n in range(have, wanted)]
+    updates = []
+    for start in range(0, len(titles), 5000):
+        batch = ActionItem.objects.filter(title__in=titles[start : start + 5000]).values_list(
+            "pk", "owner_state_id", "status", "created_at", "started_at", "closed_at"
+        )
+        for pk, state_id, status, created, started, closed in batch:
+            updates.append(
+                ProgressUpdate(
+                    action_item_id=pk,
+                    author=officer,
+                    member_state_id=state_id,
+                    text="Consultations with the national agencies are under way.",
+                    created_at=created + dt.timedelta(days=2),
+                )
+            )
+            for moment, new_status in ((started, WIP), (closed, status)):
+                if moment is not None:
+                    updates.append(
+                        ProgressUpdate(
+                            action_item_id=pk,
+                            kind=UpdateKind.STATUS,
+                            status=new_status,
+                            author=officer,
+                            member_state_id=state_id,
+                            text="Delivered." if new_status == DONE else "Status changed.",
+                            created_at=moment,
+                        )
+                    )
+    bulk_create_with_history(updates, reason="Demo volume", batch_size=1000)
 
 
 def seed_work(network: demo.Network, *, scale: int = 1, log: Callable[[str], object] = print) -> None:

@@ -11,7 +11,8 @@ and circulations in every procedure and state.
 Idempotent: documents are found by body and title, circulations by version and
 procedure. Files go through the same checks and storage as uploads. Past
 circulations are written as the record of what happened (no e-mails planned).
-`--scale N` adds 30 × (N - 1) synthetic documents through the bulk path.
+`--scale N` adds SYNTHETIC_PER_SCALE × (N - 1) synthetic documents (ten years of
+them) through the bulk path.
 """
 
 from __future__ import annotations
@@ -45,7 +46,8 @@ from .models import (
 )
 
 SYNTHETIC = "Synthetic paper"
-SYNTHETIC_PER_SCALE = 30
+# About 20,000 documents at --scale 100 (issue 8).
+SYNTHETIC_PER_SCALE = 202
 
 
 def text_pdf(title: str, lines: list[str]) -> bytes:
@@ -423,7 +425,7 @@ def _circulations(network: demo.Network, officer: User, docs: dict[str, Document
 
 
 def _synthetic(network: demo.Network, officer: User, scale: int) -> None:
-    """30 × (scale - 1) plain-text documents across the bodies, through the bulk path."""
+    """SYNTHETIC_PER_SCALE × (scale - 1) plain-text documents over ten years, through the bulk path."""
     wanted = SYNTHETIC_PER_SCALE * (scale - 1)
     have = Document.objects.filter(title__startswith=SYNTHETIC).count()
     if have >= wanted:
@@ -435,18 +437,20 @@ def _synthetic(network: demo.Network, officer: User, scale: int) -> None:
     for i in range(have + 1, wanted + 1):
         body = bodies[i % len(bodies)]
         new.append((body, i, classifications[i % len(classifications)]))
-    numbers: dict[int, int] = {}
+    numbers: dict[tuple[int, int], int] = {}
     documents = []
     for body, i, classification in new:
-        if body.pk not in numbers:
-            numbers[body.pk] = services._next_number(body, year) - 1
-        numbers[body.pk] += 1
+        issued = year - (i // len(bodies)) % 10
+        key = (body.pk, issued)
+        if key not in numbers:
+            numbers[key] = services._next_number(body, issued) - 1
+        numbers[key] += 1
         documents.append(
             Document(
                 body=body,
-                year=year,
-                number=numbers[body.pk],
-                symbol=f"{body.code}/{year}/DOC.{numbers[body.pk]}",
+                year=issued,
+                number=numbers[key],
+                symbol=f"{body.code}/{issued}/DOC.{numbers[key]}",
                 title=f"{SYNTHETIC} {i}: {('risk assessment', 'testing regime', 'incident reporting')[i % 3]}",
                 description="Synthetic volume for benchmarks.",
                 classification=classification,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.management import call_command
 
 from secretariat.documents import rules
+from secretariat.documents.demo import SYNTHETIC, SYNTHETIC_PER_SCALE
 from secretariat.documents.models import (
     Circulation,
     CirculationAnswer,
@@ -62,9 +63,11 @@ def test_seed_demo_scale_adds_synthetic_documents(db):
     call_command("seed_demo", scale=1, verbosity=0)
     assert Document.objects.count() == plain
     call_command("seed_demo", scale=3, verbosity=0)
-    assert Document.objects.count() == plain + 60
+    assert Document.objects.count() == plain + 2 * SYNTHETIC_PER_SCALE
     call_command("seed_demo", scale=3, verbosity=0)
-    assert Document.objects.count() == plain + 60
+    assert Document.objects.count() == plain + 2 * SYNTHETIC_PER_SCALE
+    years = set(Document.objects.filter(title__startswith=SYNTHETIC).values_list("year", flat=True))
+    assert len(years) == 10  # ten years of papers, numbered per body and year
 
 
 def test_the_demo_puts_each_bodys_documents_on_its_next_meetings_agenda(network, docs):

@@ -6,8 +6,8 @@ from django.core.management import call_command
 
 from secretariat.models import Body, User
 from workgroups import rules
-from workgroups.demo import SYNTHETIC_PER_SCALE
-from workgroups.models import ActionItem, ActionItemStatus, Referral, Task
+from workgroups.demo import SYNTHETIC_PER_SCALE, SYNTHETIC_PREFIX
+from workgroups.models import ActionItem, ActionItemStatus, ProgressUpdate, Referral, Task
 
 
 def _person(email: str) -> User:
@@ -56,3 +56,9 @@ def test_the_demo_is_idempotent_and_scale_adds_synthetic_items(db):
     call_command("seed_demo", scale=2, verbosity=0)
     assert ActionItem.objects.count() == plain[1] + SYNTHETIC_PER_SCALE
     assert ActionItem.history.count() == plain[2] + SYNTHETIC_PER_SCALE
+    synthetic = ActionItem.objects.filter(title__startswith=SYNTHETIC_PREFIX)
+    # Every synthetic item has a thread, and a closed one records how it got there.
+    assert not synthetic.filter(updates__isnull=True).exists()
+    done = synthetic.filter(status="done").first()
+    assert list(done.updates.order_by("created_at").values_list("status", flat=True)) == ["", "in_progress", "done"]
+    assert ProgressUpdate.history.filter(action_item_id=done.pk).count() == 3

@@ -12,7 +12,9 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
 from secretariat import demo
+from secretariat.audit import historical_models
 from secretariat.history import acting_as
+from secretariat.models import Body
 from secretariat.services import system_user
 
 
@@ -33,6 +35,8 @@ class Command(BaseCommand):
                 seeder(network, scale=scale, log=self.stdout.write)
             if scale > 1:
                 demo.seed_volume(network, scale=scale)
-        self.stdout.write(
-            self.style.SUCCESS(f"Demo network ready (scale {scale}) in {time.monotonic() - started:.1f} s.")
-        )
+        took = time.monotonic() - started
+        if scale > 1:
+            history = sum(model.objects.count() for model in historical_models().values())
+            self.stdout.write(f"Bodies: {Body.objects.count()}, history rows: {history:,}.")
+        self.stdout.write(self.style.SUCCESS(f"Demo network ready (scale {scale}) in {took:.1f} s."))
