@@ -67,15 +67,18 @@ def document_list(request: HttpRequest) -> HttpResponse:
         .order_by("-year", "body__code", "-number")
     )
     query = ""
-    if form.is_valid():
+    if form.is_bound:
+        # A value that does not validate is shown with its error on the form; the
+        # other filters still apply (cleaned_data keeps the fields that passed).
+        form.is_valid()
         data = form.cleaned_data
-        if data["body"]:
+        if data.get("body"):
             documents = documents.filter(body=data["body"])
-        if data["classification"]:
+        if data.get("classification"):
             documents = documents.filter(classification=data["classification"])
         if data.get("meeting"):
             documents = links.filter_by_meeting(documents, user, data["meeting"])
-        query = data["q"].strip()
+        query = (data.get("q") or "").strip()
         documents = search_documents(documents, query)
     page = Paginator(documents, PAGE_SIZE).get_page(request.GET.get("page"))
     params = request.GET.copy()

@@ -172,6 +172,17 @@ def test_the_list_filters_by_body_and_classification(client, network, docs):
     assert [d.pk for d in found.context["page"].object_list] == [docs.confidential.pk]
 
 
+def test_an_invalid_filter_is_named_and_the_others_still_apply(client, network, docs):
+    client.force_login(network.officer)
+    response = client.get(reverse("documents:list"), {"body": network.wgai.pk, "classification": "top-secret"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Select a valid choice" in page
+    assert 'id="id_classification_error"' in page
+    bodies = {d.body_id for d in response.context["page"].object_list}
+    assert bodies == {network.wgai.pk}
+
+
 def test_the_page_tells_readers_that_opening_is_recorded(client, network, docs):
     client.force_login(network.mmr)
     page = client.get(reverse("documents:detail", args=[docs.confidential.pk])).content.decode()
