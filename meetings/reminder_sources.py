@@ -46,11 +46,10 @@ def _members(meeting: Meeting, *, roles: Iterable[str], states: Iterable[int]) -
     return sorted({m.person for m in rows}, key=lambda p: p.email)
 
 
-def _plan(kind: str, subject: object, people: Iterable[User], occurrence: str, due_at: dt.datetime) -> int:
-    return sum(
-        delivery.notify(kind, subject, recipient=person, occurrence=occurrence, due_at=due_at) is not None
-        for person in people
-    )
+def _plan(kind: str, subject: object, people: Iterable[User], occurrence: str, due_at: dt.datetime) -> list:
+    """The notifications to plan; each source hands them to `delivery.notify_many` at once, so a
+    sweep that finds them planned already costs a lookup, not a failed INSERT per person."""
+    return [delivery.Planned(kind, subject, person, occurrence, due_at) for person in people]
 
 
 def _retire_other_dates(kind: str, obj: object, current_prefix: str) -> None:
@@ -98,7 +97,7 @@ def _retire_stale_meeting_reminders() -> None:
 def plan_meeting_reminders(now: dt.datetime) -> int:
     """Plan the reminders of meetings starting within ten days (indexed by start)."""
     _retire_stale_meeting_reminders()
-    planned = 0
+    planned: list[delivery.Planned] = []
     soon = Meeting.objects.filter(status__in=GOING_AHEAD, start__gt=now, start__lte=now + RSVP_LEAD).prefetch_related(
         "delegations"
     )
@@ -117,14 +116,14 @@ def plan_meeting_reminders(now: dt.datetime) -> int:
         if meeting.agenda_status == AgendaStatus.ADOPTED and meeting.agenda_adopted_at:
             people = _members(meeting, roles=DELEGATION_ROLES, states=going)
             planned += _plan("agenda_adopted", meeting, people, f"{stamp}:agenda", meeting.agenda_adopted_at)
-    return planned
+    return delivery.notify_many(planned, now=now)
 
 
 def plan_minutes_reminders(now: dt.datetime) -> int:
     """Minutes waiting for the chair (3 days, then weekly) and comment windows closing."""
-    planned = 0
+    planned: list[delivery.Planned] = []
     waiting = Minutes.objects.filter(status=MinutesStatus.SUBMITTED, submitted_at__lte=now - CHAIR_FIRST)
-    for minutes in waiting.select_related("meeting", "meeting__body", "meeting__named_chair"):
+    for minutes in waiting.select_related("meeting", "meeting__body", "meeting__named_chair__member_state"):
         chair = minutes.meeting.chair
         if chair is None:
             continue
@@ -143,7 +142,7 @@ def plan_minutes_reminders(now: dt.datetime) -> int:
         planned += _plan(
             "comment_window_closing", minutes, people, f"{stamp}:closing", minutes.comment_deadline - CLOSING_LEAD
         )
-    return planned
+    return delivery.notify_many(planned, now=now)
 
 
 def _render(title: str, *, link_of: Callable[[Any], str]) -> Callable[[Notification], delivery.EmailContent]:
