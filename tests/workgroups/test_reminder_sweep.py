@@ -183,3 +183,32 @@ def test_the_plan_is_not_part_of_the_items_history(work):
     assert not hasattr(item.history.model, "next_reminder_at")
     with pytest.raises(UntrackedWriteError):
         update_untracked(ActionItem.objects.filter(pk=item.pk), due_date=days(5))
+
+
+def test_the_migration_plans_the_open_items_still_within_reach(work):
+    """The backfill of 0002: open items get the plan a new item gets; closed and long-overdue ones none."""
+    import importlib
+
+    from django.db.migrations.executor import MigrationExecutor
+
+    migration = importlib.import_module("workgroups.migrations.0002_action_item_next_reminder")
+    apps = MigrationExecutor(connection).loader.project_state(("workgroups", "0002_action_item_next_reminder")).apps
+    soon = make_item(work.officer, work.wgai, owner_state=state("MMR"), due=2)
+    forgotten = make_item(work.officer, work.wgai, owner_state=state("MMR"), due=1)
+    forgotten.due_date = days(-61)  # the services refuse a past date; an item left open that long
+    forgotten.save()
+    services.complete_action_item(work.sgp_item, by=work.sgp_delegate, note="Mapped")
+    update_untracked(ActionItem.objects.all(), next_reminder_at=None)
+
+    class Editor:
+        pass
+
+    editor = Editor()
+    editor.connection = connection
+    migration.backfill(apps, editor)
+
+    plans = dict(ActionItem.objects.values_list("pk", "next_reminder_at"))
+    assert plans[soon.pk] == start_of(soon.due_date - dt.timedelta(days=3))
+    assert plans[forgotten.pk] is None
+    assert plans[work.sgp_item.pk] is None
+    assert plans[work.mmr_item.pk] == start_of(work.mmr_item.due_date - dt.timedelta(days=3))
