@@ -33,7 +33,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, models, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, prefetch_related_objects
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.html import escape
@@ -280,6 +280,9 @@ def bundle(now: dt.datetime, *, limit: int = 1000) -> int:
             .select_related("recipient", "recipient__member_state", "content_type")
             .order_by("due_at", "pk")[:limit]
         )
+        # The objects they are about, one query per kind of object rather than one per row
+        # (a catch-up bundles hundreds); several rows about one object share its instance.
+        prefetch_related_objects(due, "subject")
         by_address: dict[str, list[tuple[Notification, EmailContent]]] = {}
         for notification in due:
             content = _render(notification)
