@@ -37,13 +37,21 @@ CHAIR_EVERY = dt.timedelta(days=7)
 CLOSING_LEAD = dt.timedelta(days=1)
 
 
-def _members(meeting: Meeting, *, roles: Iterable[str], states: Iterable[int]) -> list[User]:
-    rows = (
+def _members(meeting: Meeting, *, roles: Iterable[str], states: Iterable[int], rows: bool = False) -> list:
+    """The current members of the meeting's body with these roles for these states (sorted people,
+    or with `rows` the memberships themselves, for `_pick`)."""
+    memberships = list(
         Membership.objects.current()
         .filter(body_id=meeting.body_id, role__in=list(roles), member_state_id__in=list(states))
         .select_related("person", "person__member_state")
     )
-    return sorted({m.person for m in rows}, key=lambda p: p.email)
+    return memberships if rows else _pick(memberships, roles, states)
+
+
+def _pick(memberships: Iterable[Membership], roles: Iterable[str], states: Iterable[int]) -> list[User]:
+    roles, states = set(roles), set(states)
+    people = {m.person for m in memberships if m.role in roles and m.member_state_id in states}
+    return sorted(people, key=lambda p: p.email)
 
 
 def _plan(kind: str, subject: object, people: Iterable[User], occurrence: str, due_at: dt.datetime) -> list:
@@ -104,17 +112,21 @@ def plan_meeting_reminders(now: dt.datetime) -> int:
     for meeting in soon:
         stamp = meeting.start.isoformat()
         delegations = list(meeting.delegations.all())
-        going = [d.member_state_id for d in delegations if d.rsvp != Rsvp.NOT_ATTENDING]
-        pending = [d.member_state_id for d in delegations if d.rsvp == Rsvp.PENDING]
-        for label, lead in LEADS.items():
-            if meeting.start - lead <= now:
-                people = _members(meeting, roles=DELEGATION_ROLES, states=going)
-                planned += _plan("meeting_upcoming", meeting, people, f"{stamp}:{label}", meeting.start - lead)
+        going = {d.member_state_id for d in delegations if d.rsvp != Rsvp.NOT_ATTENDING}
+        pending = {d.member_state_id for d in delegations if d.rsvp == Rsvp.PENDING}
+        labels = [(label, lead) for label, lead in LEADS.items() if meeting.start - lead <= now]
+        adopted = meeting.agenda_status == AgendaStatus.ADOPTED and meeting.agenda_adopted_at
+        if not (labels or pending or adopted):
+            continue
+        # The meeting's delegations in one query, whichever reminders need them.
+        members = _members(meeting, roles={*DELEGATION_ROLES, Role.HEAD}, states=going | pending, rows=True)
+        people = _pick(members, DELEGATION_ROLES, going)
+        for label, lead in labels:
+            planned += _plan("meeting_upcoming", meeting, people, f"{stamp}:{label}", meeting.start - lead)
         if pending:
-            heads = _members(meeting, roles=[Role.HEAD], states=pending)
+            heads = _pick(members, [Role.HEAD], pending)
             planned += _plan("rsvp_pending", meeting, heads, f"{stamp}:rsvp", meeting.start - RSVP_LEAD)
-        if meeting.agenda_status == AgendaStatus.ADOPTED and meeting.agenda_adopted_at:
-            people = _members(meeting, roles=DELEGATION_ROLES, states=going)
+        if adopted:
             planned += _plan("agenda_adopted", meeting, people, f"{stamp}:agenda", meeting.agenda_adopted_at)
     return delivery.notify_many(planned, now=now)
 

@@ -184,8 +184,8 @@ def notify_many(plans: Iterable[Planned], *, now: dt.datetime | None = None) -> 
     1. rows are built in memory, each send time computed once per (kind's rule,
        calendar, zone, moment) rather than per recipient: recipients should come
        with their member state (select_related) so that costs no query either;
-    2. one query per kind reads which of these keys exist already (planned by an
-       earlier sweep or by a service), so the count is of new rows only;
+    2. one query reads which of these keys exist already (planned by an earlier
+       sweep or by a service), so the count is of new rows only;
     3. one INSERT per thousand new rows; ignore_conflicts on the unique key lets
        a concurrent sweep that planned the same row win without an error.
 
@@ -229,15 +229,16 @@ def notify_many(plans: Iterable[Planned], *, now: dt.datetime | None = None) -> 
         )
     if not rows:
         return 0
-    by_kind: dict[tuple[str, int], set[int]] = {}
+    kinds_, content_types_, object_ids = set(), set(), set()
     for kind_name, content_type_id, object_id, _address, _occurrence in rows:
-        by_kind.setdefault((kind_name, content_type_id), set()).add(object_id)
-    for (kind_name, content_type_id), object_ids in by_kind.items():
-        existing = Notification.objects.filter(
-            kind=kind_name, content_type_id=content_type_id, object_id__in=sorted(object_ids)
-        ).values_list("object_id", "address", "occurrence")
-        for object_id, address, occurrence in existing:
-            rows.pop((kind_name, content_type_id, object_id, address, occurrence), None)
+        kinds_.add(kind_name)
+        content_types_.add(content_type_id)
+        object_ids.add(object_id)
+    existing = Notification.objects.filter(
+        kind__in=sorted(kinds_), content_type_id__in=sorted(content_types_), object_id__in=sorted(object_ids)
+    ).values_list("kind", "content_type_id", "object_id", "address", "occurrence")
+    for key in existing:
+        rows.pop(key, None)
     Notification.objects.bulk_create(list(rows.values()), batch_size=1000, ignore_conflicts=True)
     return len(rows)
 
