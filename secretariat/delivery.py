@@ -63,6 +63,9 @@ class Kind:
     mandatory: bool = True
     # Urgent kinds go at once, whatever the recipient's working hours.
     urgent: bool = False
+    # Relations of the subject its e-mail reads (prefetch_related lookups), fetched for
+    # all the rows a sweep bundles at once rather than once per e-mail.
+    prefetch: tuple[str, ...] = ()
 
 
 _kinds: dict[str, Kind] = {}
@@ -80,8 +83,9 @@ def register_kind(
     render: Callable[[Notification], EmailContent],
     mandatory: bool = True,
     urgent: bool = False,
+    prefetch: tuple[str, ...] = (),
 ) -> Kind:
-    kind = Kind(name=name, label=label, render=render, mandatory=mandatory, urgent=urgent)
+    kind = Kind(name=name, label=label, render=render, mandatory=mandatory, urgent=urgent, prefetch=prefetch)
     _kinds[name] = kind
     return kind
 
@@ -284,6 +288,7 @@ def bundle(now: dt.datetime, *, limit: int = 1000) -> int:
         # The objects they are about, one query per kind of object rather than one per row
         # (a catch-up bundles hundreds); several rows about one object share its instance.
         prefetch_related_objects(due, "subject")
+        _prefetch_for_kinds(due)
         by_address: dict[str, list[tuple[Notification, EmailContent]]] = {}
         for notification in due:
             content = _render(notification)
@@ -292,6 +297,18 @@ def bundle(now: dt.datetime, *, limit: int = 1000) -> int:
         for parts in by_address.values():
             _build_message(parts, now)
     return len(by_address)
+
+
+def _prefetch_for_kinds(rows: list[Notification]) -> None:
+    """What each kind's e-mail reads of its subjects, in one query per relation for the batch."""
+    subjects: dict[tuple[type, tuple[str, ...]], dict[int, models.Model]] = {}
+    for row in rows:
+        kind = _kinds.get(row.kind)
+        if kind is not None and kind.prefetch and row.subject is not None:
+            # Kinds about the same model reading the same relations share the queries.
+            subjects.setdefault((type(row.subject), kind.prefetch), {})[id(row.subject)] = row.subject
+    for (_model, lookups), objs in subjects.items():
+        prefetch_related_objects(list(objs.values()), *lookups)
 
 
 def _render(notification: Notification) -> EmailContent | None:

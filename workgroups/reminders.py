@@ -284,11 +284,20 @@ delivery.register_kind(
 delivery.register_kind(
     "action_item_status", label=_("An action item's status changed"), render=_item_email("action_item_status")
 )
+# What the item e-mails read (item.body.code, item.owner_label), fetched once for a sweep's batch.
+ITEM_PREFETCH = ("body", "owner_state", "assignments__person")
+
 delivery.register_kind(
-    "action_item_due", label=_("An action item falls due soon"), render=_item_email("action_item_due")
+    "action_item_due",
+    label=_("An action item falls due soon"),
+    render=_item_email("action_item_due"),
+    prefetch=ITEM_PREFETCH,
 )
 delivery.register_kind(
-    "action_item_overdue", label=_("An action item is overdue"), render=_item_email("action_item_overdue")
+    "action_item_overdue",
+    label=_("An action item is overdue"),
+    render=_item_email("action_item_overdue"),
+    prefetch=ITEM_PREFETCH,
 )
 delivery.register_kind("referral_made", label=_("Work referred to your body"), render=_referral_email("referral_made"))
 delivery.register_kind(

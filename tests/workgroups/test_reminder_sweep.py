@@ -126,6 +126,23 @@ def test_a_catch_up_plans_its_reminders_in_a_bounded_number_of_queries(work, cou
     ) == {start_of(today + dt.timedelta(days=2))}
 
 
+@pytest.mark.parametrize("count", [5, 60])
+def test_bundling_a_catch_up_costs_the_same_queries_for_5_or_60_items(work, count):
+    with time_machine.travel(TUESDAY, tick=False):
+        Notification.objects.update(status=NotificationStatus.RETIRED)  # the fixture's announcements
+        today = timezone.localdate()
+        _many_items(work, count, due=today + dt.timedelta(days=1))
+        _many_items(work, count, due=today - dt.timedelta(days=5), state_code="MMR")
+        delivery.plan(timezone.now())
+        with CaptureQueriesContext(connection) as queries:
+            bundled = delivery.bundle(timezone.now())
+    # One digest per address: SGP's head and delegate, MMR's delegate, the officer.
+    assert bundled == 4
+    # savepoint, due rows, their items, the items' bodies, owner states, assignments (no persons:
+    # none assigned), then per message (4) its INSERT and its rows marked queued, release.
+    assert len(queries) == 15, "\n".join(q["sql"][:90] for q in queries.captured_queries)
+
+
 def test_reminders_a_sweep_plans_go_out_in_that_same_sweep(work, mailoutbox):
     with time_machine.travel(TUESDAY, tick=True):
         item = make_item(work.officer, work.wgai, owner_state=state("MMR"), due=2)
