@@ -732,7 +732,14 @@ def render(results: dict) -> str:
             + f" | {_fmt(initial['ms'])} | {initial['ms'] / count_ms:.1f} | | |",
             "",
             f"Steady-state split (median ms): plan {steady['parts_ms']['plan']}, bundle {steady['parts_ms']['bundle']},"
-            f" due messages {steady['parts_ms']['due_message_ids']}; {len(steady['queries'])} queries per sweep.",
+            f" due messages {steady['parts_ms']['due_message_ids']}; {len(steady['queries'])} queries per sweep."
+            + (
+                " Planning by source (median ms, queries): "
+                + "; ".join(f"`{k}` {v['ms']} ms, {v['queries']}" for k, v in steady["sources"].items())
+                + "."
+                if steady.get("sources")
+                else ""
+            ),
             "",
             "| delivery | measured | goal | verdict |",
             "|---|---|---|---|",

@@ -423,6 +423,18 @@ def steady_state(runs: int) -> dict:
             started = time.perf_counter()
             call()
             parts[name].append(time.perf_counter() - started)
+    # Planning, source by source: which of them the steady state still pays for.
+    by_source: dict[str, list[float]] = {}
+    source_queries: dict[str, int] = {}
+    for _ in range(runs):
+        now = timezone.now()
+        for source in list(delivery._sources):
+            name = f"{source.__module__}.{source.__name__}"
+            with CaptureQueriesContext(connection) as captured:
+                started = time.perf_counter()
+                source(now)
+                by_source.setdefault(name, []).append(time.perf_counter() - started)
+            source_queries[name] = len(captured.captured_queries)
     with CaptureQueriesContext(connection) as captured:
         delivery.sweep(timezone.now())
     queries = []
@@ -445,6 +457,9 @@ def steady_state(runs: int) -> dict:
         "runs_ms": _ms(times),
         "results": results,
         "parts_ms": {k: round(statistics.median(v) * 1000, 1) for k, v in parts.items()},
+        "sources": {
+            k: {"ms": round(statistics.median(v) * 1000, 2), "queries": source_queries[k]} for k, v in by_source.items()
+        },
         "queries": queries,
         "query_shapes": len({shape(q["sql"]) for q in queries}),
         "due_query": due_query,
