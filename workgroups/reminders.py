@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -144,7 +145,9 @@ def plan_due_reminders(now: dt.datetime) -> int:
     (`ActionItem.next_reminder_at`), so a sweep with nothing due costs one index
     lookup however many items are open:
 
-    1. the items whose next_reminder_at has come (partial index action_item_next_reminder);
+    1. the items whose next_reminder_at has come (partial index action_item_next_reminder):
+       a sweep with none stops after this one query; otherwise they are read again,
+       locked, in the transaction of the steps below;
     2. their recipients in three queries whatever their number: assignees, the
        owner states' delegations, the secretariat's officers (members' states
        with them, for the working-hours calendar);
@@ -152,9 +155,20 @@ def plan_due_reminders(now: dt.datetime) -> int:
     4. each item's next_reminder_at moved on (one UPDATE per distinct new value,
        writing no history: the field is left out of it).
     """
+    due = ActionItem.objects.filter(next_reminder_at__lte=now)
+    if not due.exists():  # the steady state: one look at the index, no transaction
+        return 0
+    with transaction.atomic():
+        return _plan_items(due, now)
+
+
+def _plan_items(due: models.QuerySet, now: dt.datetime) -> int:
     today = timezone.localdate(now, timezone.get_default_timezone())
+    # Locked, skipping rows a service is changing: that service re-plans them when it
+    # commits (a moved date retires what was planned here), and the next sweep takes
+    # whatever it left due. Without the lock this sweep could overwrite the new plan.
     items = list(
-        ActionItem.objects.filter(next_reminder_at__lte=now)
+        due.select_for_update(skip_locked=True)
         .only("pk", "body_id", "owner_kind", "owner_state_id", "due_date", "status", "next_reminder_at")
         .order_by("next_reminder_at", "pk")
     )
