@@ -185,11 +185,11 @@ def notify_many(plans: Iterable[Planned], *, now: dt.datetime | None = None) -> 
     `notify()` for a sweep's catch-up, in a bounded number of queries whatever
     the count:
 
-    1. rows are built in memory, each send time computed once per (kind's rule,
-       calendar, zone, moment) rather than per recipient: recipients should come
-       with their member state (select_related) so that costs no query either;
-    2. one query reads which of these keys exist already (planned by an earlier
+    1. one query reads which of these keys exist already (planned by an earlier
        sweep or by a service), so the count is of new rows only;
+    2. the new rows are built in memory, each send time computed once per (kind's
+       rule, calendar, zone, moment) rather than per recipient: recipients should
+       come with their member state (select_related) so that costs no query either;
     3. one INSERT per thousand new rows; ignore_conflicts on the unique key lets
        a concurrent sweep that planned the same row win without an error.
 
@@ -198,52 +198,51 @@ def notify_many(plans: Iterable[Planned], *, now: dt.datetime | None = None) -> 
     """
     now = now or _planning_now.get() or timezone.now()
     send_times: dict[tuple, dt.datetime] = {}
-    rows: dict[tuple, Notification] = {}
+    wanted: dict[tuple, Planned] = {}
     content_types: dict[type, ContentType] = {}
     for plan in plans:
-        kind = _kinds.get(plan.kind)
-        if kind is None:
+        if plan.kind not in _kinds:
             raise KeyError(f"Unknown notification kind {plan.kind!r}; register it first.")
-        recipient = plan.recipient
-        address = recipient.email.lower()
+        address = plan.recipient.email.lower()
         if not address:
             continue
         model = type(plan.subject)
         content_type = content_types.get(model) or content_types.setdefault(
             model, ContentType.objects.get_for_model(plan.subject)
         )
-        key = (plan.kind, content_type.pk, plan.subject.pk, address, plan.occurrence)
-        if key in rows:
-            continue
+        wanted.setdefault((plan.kind, content_type.pk, plan.subject.pk, address, plan.occurrence), plan)
+    if not wanted:
+        return 0
+    existing = Notification.objects.filter(
+        kind__in=sorted({key[0] for key in wanted}),
+        content_type_id__in=sorted({key[1] for key in wanted}),
+        object_id__in=sorted({key[2] for key in wanted}),
+    ).values_list("kind", "content_type_id", "object_id", "address", "occurrence")
+    for key in existing:
+        wanted.pop(key, None)
+    rows = []
+    for (kind_name, content_type_id, object_id, address, occurrence), plan in wanted.items():
+        # Only the new rows need a send time (a sweep that re-plans finds most planned).
+        kind, recipient = _kinds[kind_name], plan.recipient
         due_at = plan.due_at or now
         state = recipient.member_state
         rule = (kind.urgent, kind.mandatory, recipient.digest_mode, state.holidays_code if state else None)
         slot = (rule, recipient.zone_name, due_at)
         if slot not in send_times:
             send_times[slot] = _send_time(kind, recipient, due_at)
-        rows[key] = Notification(
-            kind=plan.kind,
-            content_type=content_type,
-            object_id=plan.subject.pk,
-            recipient=recipient,
-            address=address,
-            occurrence=plan.occurrence,
-            due_at=send_times[slot],
-            created_at=now,
+        rows.append(
+            Notification(
+                kind=kind_name,
+                content_type_id=content_type_id,
+                object_id=object_id,
+                recipient=recipient,
+                address=address,
+                occurrence=occurrence,
+                due_at=send_times[slot],
+                created_at=now,
+            )
         )
-    if not rows:
-        return 0
-    kinds_, content_types_, object_ids = set(), set(), set()
-    for kind_name, content_type_id, object_id, _address, _occurrence in rows:
-        kinds_.add(kind_name)
-        content_types_.add(content_type_id)
-        object_ids.add(object_id)
-    existing = Notification.objects.filter(
-        kind__in=sorted(kinds_), content_type_id__in=sorted(content_types_), object_id__in=sorted(object_ids)
-    ).values_list("kind", "content_type_id", "object_id", "address", "occurrence")
-    for key in existing:
-        rows.pop(key, None)
-    Notification.objects.bulk_create(list(rows.values()), batch_size=1000, ignore_conflicts=True)
+    Notification.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
     return len(rows)
 
 
