@@ -277,6 +277,10 @@ def bundle(now: dt.datetime, *, limit: int = 1000) -> int:
     Several notifications due for one address in one sweep become one message
     (a digest listing them); a single one is sent as it is.
     """
+    if not Notification.objects.due(now).exists():
+        # Most sweeps: one look at notification_pending_due, no locking transaction
+        # (on SQLite an immediate one, which would take the write lock for nothing).
+        return 0
     with transaction.atomic():
         due = list(
             Notification.objects.due(now)
