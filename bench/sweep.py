@@ -443,8 +443,20 @@ def steady_state(runs: int) -> dict:
         if q["sql"].lstrip().upper().startswith("SELECT"):
             entry["plan"] = shorten(explain(q["sql"]))
         queries.append(entry)
+    # Bundling's look for due notifications: the locking SELECT, or (a sweep with nothing
+    # due) the existence check that comes before it, on the same predicate.
     due_query = next(
         (q for q in queries if '"secretariat_notification"' in q["sql"] and "FOR UPDATE" in q["sql"].upper()), None
+    ) or next(
+        (
+            q
+            for q in queries
+            if 'FROM "secretariat_notification"' in q["sql"]
+            and '"due_at" <=' in q["sql"]
+            and "'pending'" in q["sql"]
+            and q["sql"].lstrip().upper().startswith("SELECT 1")
+        ),
+        None,
     )
     items_query = next((q for q in queries if 'FROM "workgroups_actionitem"' in q["sql"]), None)
     return {
