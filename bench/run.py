@@ -732,7 +732,14 @@ def render(results: dict) -> str:
             + f" | {_fmt(initial['ms'])} | {initial['ms'] / count_ms:.1f} | | |",
             "",
             f"Steady-state split (median ms): plan {steady['parts_ms']['plan']}, bundle {steady['parts_ms']['bundle']},"
-            f" due messages {steady['parts_ms']['due_message_ids']}; {len(steady['queries'])} queries per sweep.",
+            f" due messages {steady['parts_ms']['due_message_ids']}; {len(steady['queries'])} queries per sweep."
+            + (
+                " Planning by source (median ms, queries): "
+                + "; ".join(f"`{k}` {v['ms']} ms, {v['queries']}" for k, v in steady["sources"].items())
+                + "."
+                if steady.get("sources")
+                else ""
+            ),
             "",
             "| delivery | measured | goal | verdict |",
             "|---|---|---|---|",
@@ -755,6 +762,14 @@ def render(results: dict) -> str:
         ]
         if steady.get("due_query"):
             lines += ["", "```sql", steady["due_query"]["sql"], "```", "", "```", steady["due_query"]["plan"], "```"]
+        if "items_query_uses_partial_index" in steady:
+            lines += [
+                "",
+                "The action items' query of the sweep (their stored plan, `next_reminder_at`) uses the partial index"
+                f" `action_item_next_reminder`: {'yes' if steady['items_query_uses_partial_index'] else '**no**'}.",
+            ]
+            if steady.get("items_query"):
+                lines += ["", "```", steady["items_query"].get("plan", "")[:4000], "```"]
         heavy = sorted(steady["queries"], key=lambda q: q["ms"], reverse=True)[:3]
         lines += ["", "The steady-state sweep's queries, slowest first:", ""]
         for q in sorted(steady["queries"], key=lambda q: q["ms"], reverse=True):
@@ -763,29 +778,20 @@ def render(results: dict) -> str:
             lines += ["", "EXPLAIN ANALYZE of the slowest:", "", "```", heavy[0]["plan"][:4000], "```"]
         if steady_ratio > STEADY_GOAL:
             items_query = next((q for q in steady["queries"] if '"workgroups_actionitem"' in q["sql"]), None)
+            sql_ms = sum(q["ms"] for q in steady["queries"])
             text = (
                 f"- **Steady-state sweep** {_fmt(steady['ms'])} ms = {steady_ratio:.2f}× count(*) (goal ≤ 0.05):"
-                f" planning takes {steady['parts_ms']['plan']} ms of it. The action items source re-reads every open"
-                f" item due in its window on every sweep ({seed['open_in_reminder_window']:,} rows here) and then"
-                " looks up their notifications by id, although nothing is due; the cost grows with open items,"
-                " not with what is due."
+                f" planning takes {steady['parts_ms']['plan']} ms of it, bundling {steady['parts_ms']['bundle']} ms."
+                f" All {len(steady['queries'])} queries of the sweep take {sql_ms:.0f} ms together; the rest is Python."
             )
             if items_query:
-                text += f" Its query takes {items_query['ms']} ms: `{items_query['sql'][:160]}…`."
-            sql_ms = sum(q["ms"] for q in steady["queries"])
-            text += (
-                f" All {len(steady['queries'])} queries of the sweep take {sql_ms:.0f} ms together; the rest is Python,"
-                " every minute: a model instance per item and per owner state (select_related), the client-side"
-                f" binding of an IN list of {seed['open_in_reminder_window']:,} ids, and the set of (item, occurrence)"
-                " pairs already planned."
-            )
+                text += f" The action items' query takes {items_query['ms']} ms: `{items_query['sql'][:160]}…`."
             misses.append(text)
         if catch_ratio > CATCHUP_GOAL:
             misses.append(
                 f"- **Catch-up sweep** {_fmt(catch['ms'])} ms = {catch_ratio:.1f}× count(*) (goal ≤ 1×): it planned"
-                f" {catch['planned']} notifications, each through `delivery.notify()` (its own savepoint and INSERT,"
-                f" working hours computed per recipient) after per-item recipient queries"
-                f" ({catch.get('queries', '?')} queries in the sweep)."
+                f" {catch['planned']} notifications and bundled {catch['bundled']} messages"
+                f" ({catch.get('queries', '?')} queries, {catch.get('sql_ms', '?')} ms of them in SQL)."
             )
         if catch["planned"] and not catch["bundled"]:
             misses.append(
@@ -811,11 +817,8 @@ def render(results: dict) -> str:
         if seed["helper_rows_per_s"]:
             misses.append(
                 f"- Finding, **bulk helper rate**: `bulk_create_with_history` wrote {seed['helper_rows_per_s']} rows/s"
-                f" ({seed['helper_projected_s_for_all'] / 60:.0f} min projected for {s['rows_requested']:,} rows)."
-                " `secretariat.audit_chain.seal_rows` runs one `SELECT ... FROM secretariat_auditseal WHERE"
-                " model = … AND object_id = … ORDER BY history_id DESC LIMIT 1` per row to find the chain tip,"
-                " even for rows the same call just created (whose tip is the genesis seal): an N+1 in the bulk path,"
-                " which `seed_demo --scale 100` (a million history rows) pays too."
+                f" ({seed['helper_projected_s_for_all'] / 60:.0f} min projected for {s['rows_requested']:,} rows),"
+                " history rows and audit seals included."
             )
     lines += ["", "## Misses", ""]
     lines += misses or ["None in this run."]

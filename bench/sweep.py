@@ -21,7 +21,9 @@
 4. Steady state: one minute later, sweeps that find nothing to do; the median
    against the count, the split (plan / bundle / claim), the sweep's queries with
    their times and EXPLAIN ANALYZE of each; the due-notification query must use
-   the partial index `notification_pending_due`.
+   the partial index `notification_pending_due`, the action items' query the
+   partial index `action_item_next_reminder` (the stored plan, `next_reminder_at`,
+   which the seeding fills as the services would).
 5. Catch-up: one day later (a day without sweeps), one foreground sweep
    (`delivery.sweep()`), against the count; SMTP connections it opened (an
    aiosmtpd server on loopback counts them) and messages it sent; then the
@@ -67,6 +69,7 @@ from djangoenv import shape
 
 # isort: split
 import time_machine
+from django.conf import settings
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -168,7 +171,7 @@ CASE WHEN d < -60 THEN (CASE WHEN r < 0.02 THEN 'open' WHEN r < 0.94 THEN 'done'
 
 
 def seed_with_helper(count: int, anchor: dt.datetime, bodies: list[int], states: list[int], user: object) -> float:
-    from workgroups.models import ActionItem
+    from workgroups.models import ActionItem, first_reminder_at
 
     rng = random.Random(42)
     anchor_day = anchor.date()
@@ -199,6 +202,8 @@ def seed_with_helper(count: int, anchor: dt.datetime, bodies: list[int], states:
                         started_at=created + dt.timedelta(days=1) if status == "in_progress" else None,
                         closed_at=closed,
                         created_by=user,
+                        # As the services (ActionItem.save) plan it: bulk_create skips save().
+                        next_reminder_at=first_reminder_at(due, status),
                     )
                 )
             bulk_create_with_history(objs, reason="Benchmark volume")
@@ -229,7 +234,7 @@ def _insert_columns(model: type, values: dict[str, str]) -> tuple[list[str], lis
 
 def seed_with_sql(first: int, last: int, anchor: dt.datetime, bodies: list[int], states: list[int], user_id: int):
     """Rows first..last-1 by INSERT ... SELECT, then their historical rows."""
-    from workgroups.models import ActionItem
+    from workgroups.models import DUE_SOON_DAYS, ActionItem
 
     table = ActionItem._meta.db_table
     history_table = ActionItem.history.model._meta.db_table
@@ -253,6 +258,12 @@ def seed_with_sql(first: int, last: int, anchor: dt.datetime, bodies: list[int],
         " + interval '2 hours') AT TIME ZONE 'UTC' END",
         "closed_at": f"CASE WHEN status IN ('done', 'dropped') THEN LEAST(((DATE '{day}' + d + 2)::timestamp"
         f" + interval '2 hours') AT TIME ZONE 'UTC', TIMESTAMPTZ '{moment}') END",
+        # The plan a new item gets (workgroups.models.first_reminder_at): midnight, in the
+        # project's zone, DUE_SOON_DAYS before the due date, for open items only. As if
+        # every item had been created through the services and never swept: the first
+        # sweep below moves the plans of the whole table on.
+        "next_reminder_at": f"CASE WHEN status IN ('open', 'in_progress') THEN (DATE '{day}' + d - {DUE_SOON_DAYS})"
+        f"::timestamp AT TIME ZONE '{settings.TIME_ZONE}' END",
         "meeting_id": "NULL",
         "agenda_item_id": "NULL",
         "decision_id": "NULL",
@@ -412,6 +423,18 @@ def steady_state(runs: int) -> dict:
             started = time.perf_counter()
             call()
             parts[name].append(time.perf_counter() - started)
+    # Planning, source by source: which of them the steady state still pays for.
+    by_source: dict[str, list[float]] = {}
+    source_queries: dict[str, int] = {}
+    for _ in range(runs):
+        now = timezone.now()
+        for source in list(delivery._sources):
+            name = f"{source.__module__}.{source.__name__}"
+            with CaptureQueriesContext(connection) as captured:
+                started = time.perf_counter()
+                source(now)
+                by_source.setdefault(name, []).append(time.perf_counter() - started)
+            source_queries[name] = len(captured.captured_queries)
     with CaptureQueriesContext(connection) as captured:
         delivery.sweep(timezone.now())
     queries = []
@@ -420,15 +443,35 @@ def steady_state(runs: int) -> dict:
         if q["sql"].lstrip().upper().startswith("SELECT"):
             entry["plan"] = shorten(explain(q["sql"]))
         queries.append(entry)
+    # Bundling's look for due notifications: the locking SELECT, or (a sweep with nothing
+    # due) the existence check that comes before it, on the same predicate.
     due_query = next(
         (q for q in queries if '"secretariat_notification"' in q["sql"] and "FOR UPDATE" in q["sql"].upper()), None
+    ) or next(
+        (
+            q
+            for q in queries
+            if 'FROM "secretariat_notification"' in q["sql"]
+            and '"due_at" <=' in q["sql"]
+            and "'pending'" in q["sql"]
+            and q["sql"].lstrip().upper().startswith("SELECT 1")
+        ),
+        None,
     )
+    items_query = next((q for q in queries if 'FROM "workgroups_actionitem"' in q["sql"]), None)
     return {
+        "items_query": items_query,
+        "items_query_uses_partial_index": bool(
+            items_query and "action_item_next_reminder" in items_query.get("plan", "")
+        ),
         "runs": runs,
         "ms": round(statistics.median(times) * 1000, 1),
         "runs_ms": _ms(times),
         "results": results,
         "parts_ms": {k: round(statistics.median(v) * 1000, 1) for k, v in parts.items()},
+        "sources": {
+            k: {"ms": round(statistics.median(v) * 1000, 2), "queries": source_queries[k]} for k, v in by_source.items()
+        },
         "queries": queries,
         "query_shapes": len({shape(q["sql"]) for q in queries}),
         "due_query": due_query,

@@ -37,20 +37,27 @@ CHAIR_EVERY = dt.timedelta(days=7)
 CLOSING_LEAD = dt.timedelta(days=1)
 
 
-def _members(meeting: Meeting, *, roles: Iterable[str], states: Iterable[int]) -> list[User]:
-    rows = (
+def _members(meeting: Meeting, *, roles: Iterable[str], states: Iterable[int], rows: bool = False) -> list:
+    """The current members of the meeting's body with these roles for these states (sorted people,
+    or with `rows` the memberships themselves, for `_pick`)."""
+    memberships = list(
         Membership.objects.current()
         .filter(body_id=meeting.body_id, role__in=list(roles), member_state_id__in=list(states))
         .select_related("person", "person__member_state")
     )
-    return sorted({m.person for m in rows}, key=lambda p: p.email)
+    return memberships if rows else _pick(memberships, roles, states)
 
 
-def _plan(kind: str, subject: object, people: Iterable[User], occurrence: str, due_at: dt.datetime) -> int:
-    return sum(
-        delivery.notify(kind, subject, recipient=person, occurrence=occurrence, due_at=due_at) is not None
-        for person in people
-    )
+def _pick(memberships: Iterable[Membership], roles: Iterable[str], states: Iterable[int]) -> list[User]:
+    roles, states = set(roles), set(states)
+    people = {m.person for m in memberships if m.role in roles and m.member_state_id in states}
+    return sorted(people, key=lambda p: p.email)
+
+
+def _plan(kind: str, subject: object, people: Iterable[User], occurrence: str, due_at: dt.datetime) -> list:
+    """The notifications to plan; each source hands them to `delivery.notify_many` at once, so a
+    sweep that finds them planned already costs a lookup, not a failed INSERT per person."""
+    return [delivery.Planned(kind, subject, person, occurrence, due_at) for person in people]
 
 
 def _retire_other_dates(kind: str, obj: object, current_prefix: str) -> None:
@@ -98,33 +105,37 @@ def _retire_stale_meeting_reminders() -> None:
 def plan_meeting_reminders(now: dt.datetime) -> int:
     """Plan the reminders of meetings starting within ten days (indexed by start)."""
     _retire_stale_meeting_reminders()
-    planned = 0
+    planned: list[delivery.Planned] = []
     soon = Meeting.objects.filter(status__in=GOING_AHEAD, start__gt=now, start__lte=now + RSVP_LEAD).prefetch_related(
         "delegations"
     )
     for meeting in soon:
         stamp = meeting.start.isoformat()
         delegations = list(meeting.delegations.all())
-        going = [d.member_state_id for d in delegations if d.rsvp != Rsvp.NOT_ATTENDING]
-        pending = [d.member_state_id for d in delegations if d.rsvp == Rsvp.PENDING]
-        for label, lead in LEADS.items():
-            if meeting.start - lead <= now:
-                people = _members(meeting, roles=DELEGATION_ROLES, states=going)
-                planned += _plan("meeting_upcoming", meeting, people, f"{stamp}:{label}", meeting.start - lead)
+        going = {d.member_state_id for d in delegations if d.rsvp != Rsvp.NOT_ATTENDING}
+        pending = {d.member_state_id for d in delegations if d.rsvp == Rsvp.PENDING}
+        labels = [(label, lead) for label, lead in LEADS.items() if meeting.start - lead <= now]
+        adopted = meeting.agenda_status == AgendaStatus.ADOPTED and meeting.agenda_adopted_at
+        if not (labels or pending or adopted):
+            continue
+        # The meeting's delegations in one query, whichever reminders need them.
+        members = _members(meeting, roles={*DELEGATION_ROLES, Role.HEAD}, states=going | pending, rows=True)
+        people = _pick(members, DELEGATION_ROLES, going)
+        for label, lead in labels:
+            planned += _plan("meeting_upcoming", meeting, people, f"{stamp}:{label}", meeting.start - lead)
         if pending:
-            heads = _members(meeting, roles=[Role.HEAD], states=pending)
+            heads = _pick(members, [Role.HEAD], pending)
             planned += _plan("rsvp_pending", meeting, heads, f"{stamp}:rsvp", meeting.start - RSVP_LEAD)
-        if meeting.agenda_status == AgendaStatus.ADOPTED and meeting.agenda_adopted_at:
-            people = _members(meeting, roles=DELEGATION_ROLES, states=going)
+        if adopted:
             planned += _plan("agenda_adopted", meeting, people, f"{stamp}:agenda", meeting.agenda_adopted_at)
-    return planned
+    return delivery.notify_many(planned, now=now)
 
 
 def plan_minutes_reminders(now: dt.datetime) -> int:
     """Minutes waiting for the chair (3 days, then weekly) and comment windows closing."""
-    planned = 0
+    planned: list[delivery.Planned] = []
     waiting = Minutes.objects.filter(status=MinutesStatus.SUBMITTED, submitted_at__lte=now - CHAIR_FIRST)
-    for minutes in waiting.select_related("meeting", "meeting__body", "meeting__named_chair"):
+    for minutes in waiting.select_related("meeting", "meeting__body", "meeting__named_chair__member_state"):
         chair = minutes.meeting.chair
         if chair is None:
             continue
@@ -143,7 +154,7 @@ def plan_minutes_reminders(now: dt.datetime) -> int:
         planned += _plan(
             "comment_window_closing", minutes, people, f"{stamp}:closing", minutes.comment_deadline - CLOSING_LEAD
         )
-    return planned
+    return delivery.notify_many(planned, now=now)
 
 
 def _render(title: str, *, link_of: Callable[[Any], str]) -> Callable[[Notification], delivery.EmailContent]:

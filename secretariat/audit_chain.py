@@ -26,6 +26,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Exists, OuterRef
 
 GENESIS = "0" * 64
 
@@ -67,27 +68,55 @@ def label_of(history_model: type[models.Model]) -> str:
     return history_model.instance_type._meta.label
 
 
-def _last_seal(label: str, object_id: int) -> str:
+def _chain_tips(label: str, object_ids: Iterable[Any]) -> dict[Any, str]:
+    """The last seal of each object's chain, in one query (objects with none start at GENESIS).
+
+    The newest seal per object is the one no later seal of the same object
+    follows; index auditseal_chain_tip serves both sides of the NOT EXISTS.
+    """
     from .models import AuditSeal
 
-    last = AuditSeal.objects.filter(model=label, object_id=object_id).order_by("-history_id").values("seal").first()
-    return last["seal"] if last else GENESIS
+    object_ids = list(object_ids)
+    if not object_ids:
+        return {}
+    if len(object_ids) == 1:  # a single save: the newest seal is one step down the index
+        last = (
+            AuditSeal.objects.filter(model=label, object_id=object_ids[0])
+            .order_by("-history_id")
+            .values_list("seal", flat=True)
+            .first()
+        )
+        return {object_ids[0]: last} if last else {}
+    newer = AuditSeal.objects.filter(
+        model=label, object_id=OuterRef("object_id"), history_id__gt=OuterRef("history_id")
+    )
+    tips = (
+        AuditSeal.objects.filter(model=label, object_id__in=object_ids)
+        .filter(~Exists(newer))
+        .values_list("object_id", "seal")
+    )
+    return dict(tips)
 
 
 def seal_rows(rows: Iterable[models.Model]) -> int:
-    """Seal historical rows (of one model) in history_id order, extending each object's chain."""
+    """Seal historical rows (of one model) in history_id order, extending each object's chain.
+
+    The chains' tips are read in one query for all the rows (not one per row):
+    a bulk write of N new objects costs the same three queries as one.
+    """
     from .models import AuditSeal
 
     rows = sorted(rows, key=lambda r: r.history_id)
     if not rows:
         return 0
     label = label_of(type(rows[0]))
-    tips: dict[Any, str] = {}
+    # AuditSeal.object_id is text (any model's key): the tips are keyed by str(pk).
+    tips = _chain_tips(label, {str(row.id) for row in rows})
     seals = []
     for row in rows:
-        previous = tips.get(row.id) or _last_seal(label, row.id)
+        previous = tips.get(str(row.id), GENESIS)
         seal = seal_of(row, previous)
-        tips[row.id] = seal
+        tips[str(row.id)] = seal
         seals.append(AuditSeal(model=label, history_id=row.history_id, object_id=row.id, previous=previous, seal=seal))
     AuditSeal.objects.bulk_create(seals)
     return len(seals)
@@ -99,10 +128,13 @@ def seal_unsealed(history_model: type[models.Model], object_ids: Iterable[Any] |
 
     label = label_of(history_model)
     rows = history_model.objects.all()
+    sealed = AuditSeal.objects.filter(model=label)
     if object_ids is not None:
-        rows = rows.filter(id__in=list(object_ids))
-    sealed = AuditSeal.objects.filter(model=label).values("history_id")
-    return seal_rows(rows.exclude(history_id__in=sealed).order_by("history_id"))
+        object_ids = list(object_ids)
+        rows = rows.filter(id__in=object_ids)
+        # Only these objects' seals: the whole table's would make each bulk write cost O(table).
+        sealed = sealed.filter(object_id__in=[str(pk) for pk in object_ids])
+    return seal_rows(rows.exclude(history_id__in=sealed.values("history_id")).order_by("history_id"))
 
 
 @dataclasses.dataclass

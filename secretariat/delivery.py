@@ -22,6 +22,7 @@ is due) through the registry below, so this module knows no app above it.
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 import datetime as dt
 import logging
@@ -32,7 +33,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, models, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, prefetch_related_objects
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.html import escape
@@ -62,10 +63,17 @@ class Kind:
     mandatory: bool = True
     # Urgent kinds go at once, whatever the recipient's working hours.
     urgent: bool = False
+    # Relations of the subject its e-mail reads (prefetch_related lookups), fetched for
+    # all the rows a sweep bundles at once rather than once per e-mail.
+    prefetch: tuple[str, ...] = ()
 
 
 _kinds: dict[str, Kind] = {}
 _sources: list[Callable[[dt.datetime], int]] = []
+# The `now` of the sweep that is planning: what a source plans "now" is stamped
+# with it, not with the wall clock a few milliseconds later, so the same sweep
+# bundles it (due_at <= now) instead of leaving it for the next one.
+_planning_now: contextvars.ContextVar[dt.datetime | None] = contextvars.ContextVar("planning_now", default=None)
 
 
 def register_kind(
@@ -75,8 +83,9 @@ def register_kind(
     render: Callable[[Notification], EmailContent],
     mandatory: bool = True,
     urgent: bool = False,
+    prefetch: tuple[str, ...] = (),
 ) -> Kind:
-    kind = Kind(name=name, label=label, render=render, mandatory=mandatory, urgent=urgent)
+    kind = Kind(name=name, label=label, render=render, mandatory=mandatory, urgent=urgent, prefetch=prefetch)
     _kinds[name] = kind
     return kind
 
@@ -128,14 +137,7 @@ def notify(
     address = (address or (recipient.email if recipient else "")).lower()
     if not address:
         raise ValueError("A notification needs a recipient or an address.")
-    due_at = due_at or timezone.now()
-    if recipient is not None and not _kinds[kind].urgent:
-        # The plan is stored: the row says when it may go, inside working hours
-        # (or at the next daily digest for those who asked for one).
-        if recipient.digest_mode == "daily" and not _kinds[kind].mandatory:
-            due_at = working_hours.digest_slot(due_at, recipient)
-        else:
-            due_at = working_hours.for_person(due_at, recipient)
+    due_at = _send_time(_kinds[kind], recipient, due_at or _planning_now.get() or timezone.now())
     row = Notification(
         kind=kind,
         content_type=ContentType.objects.get_for_model(subject),
@@ -153,6 +155,97 @@ def notify(
     return row
 
 
+def _send_time(kind: Kind, recipient: User | None, due_at: dt.datetime) -> dt.datetime:
+    """When a notification may go: inside the recipient's working hours (or at its daily digest).
+
+    The plan is stored: the row says when it may go. Urgent kinds and bare
+    addresses go at once.
+    """
+    if recipient is None or kind.urgent:
+        return due_at
+    if recipient.digest_mode == "daily" and not kind.mandatory:
+        return working_hours.digest_slot(due_at, recipient)
+    return working_hours.for_person(due_at, recipient)
+
+
+@dataclasses.dataclass(frozen=True)
+class Planned:
+    """One notification to plan with `notify_many`: the arguments of one `notify()`."""
+
+    kind: str
+    subject: models.Model
+    recipient: User
+    occurrence: str = "once"
+    due_at: dt.datetime | None = None
+
+
+def notify_many(plans: Iterable[Planned], *, now: dt.datetime | None = None) -> int:
+    """Plan many notifications at once; returns how many were new.
+
+    `notify()` for a sweep's catch-up, in a bounded number of queries whatever
+    the count:
+
+    1. one query reads which of these keys exist already (planned by an earlier
+       sweep or by a service), so the count is of new rows only;
+    2. the new rows are built in memory, each send time computed once per (kind's
+       rule, calendar, zone, moment) rather than per recipient: recipients should
+       come with their member state (select_related) so that costs no query either;
+    3. one INSERT per thousand new rows; ignore_conflicts on the unique key lets
+       a concurrent sweep that planned the same row win without an error.
+
+    Notification is exempt from the history (settings.AUDIT_EXEMPT_MODELS), so a
+    bulk insert loses nothing.
+    """
+    now = now or _planning_now.get() or timezone.now()
+    send_times: dict[tuple, dt.datetime] = {}
+    wanted: dict[tuple, Planned] = {}
+    content_types: dict[type, ContentType] = {}
+    for plan in plans:
+        if plan.kind not in _kinds:
+            raise KeyError(f"Unknown notification kind {plan.kind!r}; register it first.")
+        address = plan.recipient.email.lower()
+        if not address:
+            continue
+        model = type(plan.subject)
+        content_type = content_types.get(model) or content_types.setdefault(
+            model, ContentType.objects.get_for_model(plan.subject)
+        )
+        wanted.setdefault((plan.kind, content_type.pk, plan.subject.pk, address, plan.occurrence), plan)
+    if not wanted:
+        return 0
+    existing = Notification.objects.filter(
+        kind__in=sorted({key[0] for key in wanted}),
+        content_type_id__in=sorted({key[1] for key in wanted}),
+        object_id__in=sorted({key[2] for key in wanted}),
+    ).values_list("kind", "content_type_id", "object_id", "address", "occurrence")
+    for key in existing:
+        wanted.pop(key, None)
+    rows = []
+    for (kind_name, content_type_id, object_id, address, occurrence), plan in wanted.items():
+        # Only the new rows need a send time (a sweep that re-plans finds most planned).
+        kind, recipient = _kinds[kind_name], plan.recipient
+        due_at = plan.due_at or now
+        state = recipient.member_state
+        rule = (kind.urgent, kind.mandatory, recipient.digest_mode, state.holidays_code if state else None)
+        slot = (rule, recipient.zone_name, due_at)
+        if slot not in send_times:
+            send_times[slot] = _send_time(kind, recipient, due_at)
+        rows.append(
+            Notification(
+                kind=kind_name,
+                content_type_id=content_type_id,
+                object_id=object_id,
+                recipient=recipient,
+                address=address,
+                occurrence=occurrence,
+                due_at=send_times[slot],
+                created_at=now,
+            )
+        )
+    Notification.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+    return len(rows)
+
+
 def retire(kind: str, subject: models.Model, *, occurrence: str | None = None) -> int:
     """Retire what is still pending for an object (a moved date, a revoked invitation)."""
     rows = Notification.objects.filter(
@@ -167,7 +260,12 @@ def retire(kind: str, subject: models.Model, *, occurrence: str | None = None) -
 
 
 def plan(now: dt.datetime) -> int:
-    return sum(source(now) for source in list(_sources))
+    """Ask every source what is due at `now`; what they plan for "now" is stamped `now`."""
+    token = _planning_now.set(now)
+    try:
+        return sum(source(now) for source in list(_sources))
+    finally:
+        _planning_now.reset(token)
 
 
 # --- Bundling -------------------------------------------------------------
@@ -179,6 +277,10 @@ def bundle(now: dt.datetime, *, limit: int = 1000) -> int:
     Several notifications due for one address in one sweep become one message
     (a digest listing them); a single one is sent as it is.
     """
+    if not Notification.objects.due(now).exists():
+        # Most sweeps: one look at notification_pending_due, no locking transaction
+        # (on SQLite an immediate one, which would take the write lock for nothing).
+        return 0
     with transaction.atomic():
         due = list(
             Notification.objects.due(now)
@@ -186,6 +288,10 @@ def bundle(now: dt.datetime, *, limit: int = 1000) -> int:
             .select_related("recipient", "recipient__member_state", "content_type")
             .order_by("due_at", "pk")[:limit]
         )
+        # The objects they are about, one query per kind of object rather than one per row
+        # (a catch-up bundles hundreds); several rows about one object share its instance.
+        prefetch_related_objects(due, "subject")
+        _prefetch_for_kinds(due)
         by_address: dict[str, list[tuple[Notification, EmailContent]]] = {}
         for notification in due:
             content = _render(notification)
@@ -194,6 +300,18 @@ def bundle(now: dt.datetime, *, limit: int = 1000) -> int:
         for parts in by_address.values():
             _build_message(parts, now)
     return len(by_address)
+
+
+def _prefetch_for_kinds(rows: list[Notification]) -> None:
+    """What each kind's e-mail reads of its subjects, in one query per relation for the batch."""
+    subjects: dict[tuple[type, tuple[str, ...]], dict[int, models.Model]] = {}
+    for row in rows:
+        kind = _kinds.get(row.kind)
+        if kind is not None and kind.prefetch and row.subject is not None:
+            # Kinds about the same model reading the same relations share the queries.
+            subjects.setdefault((type(row.subject), kind.prefetch), {})[id(row.subject)] = row.subject
+    for (_model, lookups), objs in subjects.items():
+        prefetch_related_objects(list(objs.values()), *lookups)
 
 
 def _render(notification: Notification) -> EmailContent | None:
@@ -344,11 +462,38 @@ def _record_failure(message: Message, now: dt.datetime, error: BaseException) ->
     )
 
 
-def send_claimed(messages: Sequence[Message]) -> int:
-    """Send claimed messages over one SMTP connection; returns how many were sent."""
+class _Connection:
+    """One SMTP connection, opened at the first message and kept for every batch after it."""
+
+    def __init__(self) -> None:
+        self.backend = get_connection(fail_silently=False)
+        self.opened = False
+
+    def open(self) -> None:
+        if not self.opened:
+            self.backend.open()
+            self.opened = True
+
+    def close(self) -> None:
+        if not self.opened:
+            return
+        self.opened = False
+        try:
+            self.backend.close()
+        except Exception:  # closing a broken connection must not lose the marks already made
+            log.warning("Closing the SMTP connection failed", exc_info=True)
+
+
+def send_claimed(messages: Sequence[Message], *, connection: _Connection | None = None) -> int:
+    """Send claimed messages over one SMTP connection; returns how many were sent.
+
+    Given a connection (the foreground sweep's), it sends over it and leaves it
+    open for the next batch; otherwise it opens one and closes it at the end.
+    """
     if not messages:
         return 0
-    connection = get_connection(fail_silently=False)
+    own = connection is None
+    connection = connection or _Connection()
     try:
         connection.open()
     except Exception as exc:  # the server is down or refuses us: every message backs off
@@ -360,17 +505,15 @@ def send_claimed(messages: Sequence[Message]) -> int:
     try:
         for message in messages:
             try:
-                connection.send_messages([_email(message)])
+                connection.backend.send_messages([_email(message)])
             except Exception as exc:
                 _record_failure(message, timezone.now(), exc)
                 continue
             _mark_sent(message, timezone.now())
             sent += 1
     finally:
-        try:
+        if own:
             connection.close()
-        except Exception:  # closing a broken connection must not lose the marks above
-            log.warning("Closing the SMTP connection failed", exc_info=True)
     return sent
 
 
@@ -396,17 +539,27 @@ def send_batch(ids: Iterable[int] | None = None, *, now: dt.datetime | None = No
 
 
 def sweep(now: dt.datetime | None = None) -> SweepResult:
-    """One whole sweep in the foreground: plan, bundle, then send batch after batch."""
+    """One whole sweep in the foreground: plan, bundle, then send batch after batch.
+
+    Every batch goes over one SMTP connection, opened at the first message: a
+    sweep with 100 messages logs in to the server once, not once per batch.
+    """
     now = now or timezone.now()
     result = prepare(now)
-    while True:
-        # Each batch is claimed at the current time: a lease counted from the start
-        # of a long sweep could already have expired, and another sender would
-        # claim the batch while this one is still sending it.
-        batch = claim(max(now, timezone.now()))
-        if not batch:
-            break
-        result.sent += send_claimed(batch)
+    connection = _Connection()
+    try:
+        while True:
+            # Each batch is claimed at the current time: a lease counted from the start
+            # of a long sweep could already have expired, and another sender would
+            # claim the batch while this one is still sending it.
+            batch = claim(max(now, timezone.now()))
+            if not batch:
+                break
+            result.sent += send_claimed(batch, connection=connection)
+            if not connection.opened:
+                break  # the server refused us: the batch backed off; the rest waits too
+    finally:
+        connection.close()
     return result
 
 

@@ -153,6 +153,24 @@ def update_with_history(queryset: models.QuerySet, *, reason: str = "", **values
     return bulk_update_with_history(objs, list(values), reason=reason)
 
 
+def update_untracked(queryset: models.QuerySet, **values: Any) -> int:
+    """`queryset.update(**values)` for fields the model's history leaves out, in one UPDATE.
+
+    A plan the sweep keeps on a tracked row (`ActionItem.next_reminder_at`) is not
+    part of its record: changing it writes no historical row, so it needs no
+    helper that writes one. Any field the history does record is refused.
+    """
+    model = queryset.model
+    recorded = {f.name for f in model.history.model._meta.fields}
+    tracked = sorted(set(values) & recorded)
+    if tracked:
+        raise UntrackedWriteError(
+            f"{model._meta.label}: {tracked} are recorded in the history; use update_with_history."
+        )
+    with _bulk_writes():
+        return queryset.update(**values)
+
+
 def save_with_reason(obj: models.Model, reason: str, **kwargs: Any) -> None:
     """Save `obj` with a change reason on its historical row."""
     obj._change_reason = reason  # read by simple-history on post_save

@@ -176,6 +176,25 @@ class OwnerKind(models.TextChoices):
     SECRETARIAT = "secretariat", _("The secretariat")
 
 
+# Reminder policy of action items (workgroups.reminders plans them): owners hear of
+# the due date from this many days before it; overdue items stop being chased
+# (the meeting takes them up) this many days after it.
+DUE_SOON_DAYS = 3
+OVERDUE_WINDOW_DAYS = 60
+
+
+def start_of(day: dt.date) -> dt.datetime:
+    """Midnight of `day` in the project's zone (not the viewer's): the sweep's calendar."""
+    return dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_default_timezone())
+
+
+def first_reminder_at(due_date: dt.date, status: str) -> dt.datetime | None:
+    """When the sweep first looks at an item: DUE_SOON_DAYS before its due date; never once closed."""
+    if status not in OPEN_STATUSES:
+        return None
+    return start_of(due_date - dt.timedelta(days=DUE_SOON_DAYS))
+
+
 class ActionItemQuerySet(TrackedQuerySet):
     def visible_to(self, user: User) -> ActionItemQuerySet:
         from .rules import visible_action_items
@@ -289,9 +308,14 @@ class ActionItem(models.Model):
     )
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # A plan, not derived state (healthchecks' alert_after): when the reminder sweep
+    # next has something to do for this item; NULL once nothing is left to remind.
+    # Kept by the services (create, due date moved, closed) and advanced by the
+    # sweep's source. Left out of the history: it changes behind no one's action.
+    next_reminder_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = ActionItemQuerySet.as_manager()
-    history = history()
+    history = history(excluded_fields=["next_reminder_at"])
 
     class Meta:
         ordering = ["due_date", "priority", "pk"]
@@ -341,10 +365,24 @@ class ActionItem(models.Model):
             models.Index(fields=["created_at"], name="action_item_created"),
             # Matters arising: the body's items open at a meeting's start (created before, closed after).
             models.Index(fields=["body", "created_at", "closed_at"], name="action_item_body_open_at"),
+            # The reminder sweep (workgroups.reminders.plan_due_reminders): items whose
+            # next_reminder_at has come. Partial: most items have nothing left to remind.
+            models.Index(
+                fields=["next_reminder_at"],
+                name="action_item_next_reminder",
+                condition=Q(next_reminder_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        # A new item gets its reminder plan whichever path creates it (services,
+        # demo, fixtures); later changes are the services' bookkeeping.
+        if self._state.adding and self.next_reminder_at is None:
+            self.next_reminder_at = first_reminder_at(self.due_date, self.status)
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("workgroups:action_item", args=[self.pk])

@@ -10,20 +10,27 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 
-from django.contrib.contenttypes.models import ContentType
-from django.db.models import Q
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from secretariat import delivery
+from secretariat.history import update_untracked
 from secretariat.models import SECRETARIAT_GROUP, Membership, MemberState, Notification, Role, User
 
-from .models import ActionItem, ActionItemStatus, OwnerKind, Referral
-
-# How many days ahead an open item's owners are reminded of its due date.
-DUE_SOON_DAYS = 3
-# Overdue items older than this stop producing reminders: the meeting takes them up.
-OVERDUE_WINDOW_DAYS = 60
+# DUE_SOON_DAYS: how many days ahead an open item's owners are reminded of its due date.
+# OVERDUE_WINDOW_DAYS: overdue items older than this stop producing reminders (the meeting takes them up).
+from .models import (
+    DUE_SOON_DAYS,
+    OVERDUE_WINDOW_DAYS,
+    ActionItem,
+    ActionItemStatus,
+    Assignment,
+    OwnerKind,
+    Referral,
+    first_reminder_at,
+    start_of,
+)
 
 Renderer = Callable[[Notification], delivery.EmailContent]
 
@@ -110,49 +117,150 @@ def announce_referral_outcome(referral: Referral) -> int:
 
 # --- The sweep's source ------------------------------------------------------------------
 
+REMINDER_KINDS = ("action_item_due", "action_item_overdue")
+
+
+def _stage(due_date: dt.date, today: dt.date) -> tuple[str | None, dt.datetime | None]:
+    """What an item's reminders call for today, and when the sweep should look at it next.
+
+    - before the window: nothing yet; look again DUE_SOON_DAYS before the due date;
+    - within DUE_SOON_DAYS of the due date: "due" to the owners; look again the day after it;
+    - overdue, within OVERDUE_WINDOW_DAYS: "overdue", escalated; nothing after that;
+    - later still: nothing (the meeting takes the item up).
+    """
+    if today < due_date - dt.timedelta(days=DUE_SOON_DAYS):
+        return None, start_of(due_date - dt.timedelta(days=DUE_SOON_DAYS))
+    if today <= due_date:
+        return "due", start_of(due_date + dt.timedelta(days=1))
+    if today <= due_date + dt.timedelta(days=OVERDUE_WINDOW_DAYS):
+        return "overdue", None
+    return None, None
+
 
 def plan_due_reminders(now: dt.datetime) -> int:
     """Plan "due soon" reminders to the owners and "overdue" ones escalated to the head and secretariat.
 
     One row per item, recipient and due date (the occurrence), so a moved due
-    date reminds again and a second sweep plans nothing new.
+    date reminds again and a second sweep plans nothing new. The plan is stored
+    (`ActionItem.next_reminder_at`), so a sweep with nothing due costs one index
+    lookup however many items are open:
+
+    1. the items whose next_reminder_at has come (partial index action_item_next_reminder):
+       a sweep with none stops after this one query; otherwise they are read again,
+       locked, in the transaction of the steps below;
+    2. their recipients in three queries whatever their number: assignees, the
+       owner states' delegations, the secretariat's officers (members' states
+       with them, for the working-hours calendar);
+    3. the notifications, through `delivery.notify_many` (one lookup and bulk inserts);
+    4. each item's next_reminder_at moved on (one UPDATE per distinct new value,
+       writing no history: the field is left out of it).
     """
-    today = timezone.localdate(now)
+    due = ActionItem.objects.filter(next_reminder_at__lte=now)
+    if not due.exists():  # the steady state: one look at the index, no transaction
+        return 0
+    with transaction.atomic():
+        return _plan_items(due, now)
+
+
+def _plan_items(due: models.QuerySet, now: dt.datetime) -> int:
+    today = timezone.localdate(now, timezone.get_default_timezone())
+    # Locked, skipping rows a service is changing: that service re-plans them when it
+    # commits (a moved date retires what was planned here), and the next sweep takes
+    # whatever it left due. Without the lock this sweep could overwrite the new plan.
     items = list(
-        ActionItem.objects.open()
-        .filter(
-            Q(due_date__gte=today, due_date__lte=today + dt.timedelta(days=DUE_SOON_DAYS))
-            | Q(due_date__lt=today, due_date__gte=today - dt.timedelta(days=OVERDUE_WINDOW_DAYS))
-        )
-        .select_related("owner_state")
+        due.select_for_update(skip_locked=True)
+        .only("pk", "body_id", "owner_kind", "owner_state_id", "due_date", "status", "next_reminder_at")
+        .order_by("next_reminder_at", "pk")
     )
     if not items:
         return 0
-    planned = set(
-        Notification.objects.filter(
-            kind__in=["action_item_due", "action_item_overdue"],
-            content_type=ContentType.objects.get_for_model(ActionItem),
-            object_id__in=[i.pk for i in items],
-        ).values_list("object_id", "occurrence")
-    )
-    officers = None
-    count = 0
+    stages = {item.pk: _stage(item.due_date, today) if item.is_open else (None, None) for item in items}
+    speaking = [item for item in items if stages[item.pk][0] is not None]
+    plans: list[delivery.Planned] = []
+    if speaking:
+        recipients = _Recipients(speaking)
+        for item in speaking:
+            stage = stages[item.pk][0]
+            people = recipients.owners(item)
+            if stage == "overdue":
+                people += recipients.officers()
+                if item.owner_kind == OwnerKind.STATE and item.owner_state_id:
+                    people += recipients.delegation(item.body_id, item.owner_state_id, heads_only=True)
+            occurrence = f"{stage}-{item.due_date.isoformat()}"
+            seen: set[int] = set()
+            for person in people:
+                if person.pk in seen or not person.is_active:
+                    continue
+                seen.add(person.pk)
+                plans.append(delivery.Planned(f"action_item_{stage}", item, person, occurrence, now))
+    count = delivery.notify_many(plans, now=now)
+    moves: dict[dt.datetime | None, list[int]] = {}
     for item in items:
-        if item.due_date >= today:
-            occurrence = f"due-{item.due_date.isoformat()}"
-            if (item.pk, occurrence) not in planned:
-                count += _send("action_item_due", item, owners(item), occurrence=occurrence)
-            continue
-        occurrence = f"overdue-{item.due_date.isoformat()}"
-        if (item.pk, occurrence) in planned:
-            continue
-        if officers is None:
-            officers = secretariat_officers()
-        people = owners(item) + officers
-        if item.owner_kind == OwnerKind.STATE and item.owner_state_id:
-            people += delegation(item.body_id, item.owner_state_id, heads_only=True)
-        count += _send("action_item_overdue", item, people, occurrence=occurrence)
+        moves.setdefault(stages[item.pk][1], []).append(item.pk)
+    for next_at, pks in moves.items():
+        update_untracked(ActionItem.objects.filter(pk__in=pks), next_reminder_at=next_at)
     return count
+
+
+class _Recipients:
+    """The people the reminders of a set of items go to, fetched in a few queries for them all."""
+
+    def __init__(self, items: list[ActionItem]) -> None:
+        self.assigned: dict[int, list[User]] = {}
+        assignments = Assignment.objects.filter(action_item__in=[i.pk for i in items]).select_related(
+            "person__member_state"
+        )
+        for a in assignments.order_by("pk"):
+            self.assigned.setdefault(a.action_item_id, []).append(a.person)
+        self.members: dict[tuple[int, int], list[tuple[str, User]]] = {}
+        pairs = {(i.body_id, i.owner_state_id) for i in items if i.owner_kind == OwnerKind.STATE and i.owner_state_id}
+        if pairs:
+            rows = (
+                Membership.objects.current()
+                .filter(
+                    body_id__in={b for b, _s in pairs},
+                    member_state_id__in={s for _b, s in pairs},
+                    role__in=[Role.HEAD, Role.DELEGATE],
+                )
+                .select_related("person__member_state")
+                .order_by("pk")
+            )
+            for m in rows:
+                self.members.setdefault((m.body_id, m.member_state_id), []).append((m.role, m.person))
+        self._officers: list[User] | None = None
+
+    def officers(self) -> list[User]:
+        if self._officers is None:
+            self._officers = list(
+                User.objects.filter(is_active=True, groups__name=SECRETARIAT_GROUP)
+                .select_related("member_state")
+                .order_by("email")
+            )
+        return list(self._officers)
+
+    def delegation(self, body_id: int, state_id: int, *, heads_only: bool = False) -> list[User]:
+        roles = [Role.HEAD] if heads_only else [Role.HEAD, Role.DELEGATE]
+        return [person for role, person in self.members.get((body_id, state_id), []) if role in roles]
+
+    def owners(self, item: ActionItem) -> list[User]:
+        """As `owners()`: the persons assigned, the owner state's delegation, else the secretariat."""
+        people = list(self.assigned.get(item.pk, []))
+        if item.owner_kind == OwnerKind.STATE and item.owner_state_id:
+            people += self.delegation(item.body_id, item.owner_state_id)
+        if item.owner_kind == OwnerKind.SECRETARIAT and not people:
+            people += self.officers()
+        return people
+
+
+def replan(item: ActionItem) -> None:
+    """The services' bookkeeping when an item's due date or status changes (the caller saves it).
+
+    What was still pending for the old date or the open item is retired: a moved
+    date reminds afresh for the new date, and a closed item is not chased.
+    """
+    for kind in REMINDER_KINDS:
+        delivery.retire(kind, item)
+    item.next_reminder_at = first_reminder_at(item.due_date, item.status)
 
 
 # --- Kinds ---------------------------------------------------------------------------------
@@ -190,11 +298,20 @@ delivery.register_kind(
 delivery.register_kind(
     "action_item_status", label=_("An action item's status changed"), render=_item_email("action_item_status")
 )
+# What the item e-mails read (item.body.code, item.owner_label), fetched once for a sweep's batch.
+ITEM_PREFETCH = ("body", "owner_state", "assignments__person")
+
 delivery.register_kind(
-    "action_item_due", label=_("An action item falls due soon"), render=_item_email("action_item_due")
+    "action_item_due",
+    label=_("An action item falls due soon"),
+    render=_item_email("action_item_due"),
+    prefetch=ITEM_PREFETCH,
 )
 delivery.register_kind(
-    "action_item_overdue", label=_("An action item is overdue"), render=_item_email("action_item_overdue")
+    "action_item_overdue",
+    label=_("An action item is overdue"),
+    render=_item_email("action_item_overdue"),
+    prefetch=ITEM_PREFETCH,
 )
 delivery.register_kind("referral_made", label=_("Work referred to your body"), render=_referral_email("referral_made"))
 delivery.register_kind(

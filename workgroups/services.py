@@ -331,6 +331,7 @@ def update_action_item(item: ActionItem, *, by: User, **changes: object) -> Acti
         raise TypeError(f"update_action_item() cannot change {sorted(unknown)}")
     _lock(item)
     _require_status(item, [ActionItemStatus.OPEN, ActionItemStatus.IN_PROGRESS], _("edited"))
+    old_due = item.due_date
     for field, value in changes.items():
         setattr(item, field, value)
     item.title = _text("title", item.title, TITLE_MAX, label=_("title"), required=True)
@@ -340,6 +341,8 @@ def update_action_item(item: ActionItem, *, by: User, **changes: object) -> Acti
     if item.priority not in Priority.values:
         raise ValidationError({"priority": _("Choose a priority from the list.")})
     _check_due(item)
+    if item.due_date != old_due:
+        reminders.replan(item)
     save_with_reason(item, "Edited")
     return item
 
@@ -371,6 +374,7 @@ def complete_action_item(item: ActionItem, *, by: User, note: str) -> ActionItem
     item.completion_note = note
     item.closed_at = timezone.now()
     item.started_at = item.started_at or item.closed_at
+    reminders.replan(item)
     save_with_reason(item, f"Done: {note[:200]}")
     _post(item, by=by, kind=UpdateKind.STATUS, status=item.status, text=note)
     reminders.announce_status(item, by=by)
@@ -388,6 +392,7 @@ def drop_action_item(item: ActionItem, *, by: User, reason: str) -> ActionItem:
     item.status = ActionItemStatus.DROPPED
     item.drop_reason = reason
     item.closed_at = timezone.now()
+    reminders.replan(item)
     save_with_reason(item, f"Dropped: {reason[:200]}")
     _post(item, by=by, kind=UpdateKind.STATUS, status=item.status, text=reason)
     reminders.announce_status(item, by=by)

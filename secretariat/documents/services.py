@@ -580,21 +580,24 @@ def use_link(row: CirculationRecipient, *, by: User, action: str, text: str = ""
 
 
 def plan_deadline_reminders(now: dt.datetime) -> int:
-    """Remind the delegations that have not answered, a day before the deadline."""
-    planned = 0
+    """Remind the delegations that have not answered, a day before the deadline.
+
+    Every sweep of the last day reads the waiting rows again (one query per
+    circulation closing, a handful) but plans them in one bulk step: rows
+    planned by an earlier sweep are found by one lookup, not by a failed INSERT each.
+    """
     soon = Circulation.objects.open().filter(
         mode__in=[m.value for m in (CirculationMode.COMMENTS, CirculationMode.SILENCE, CirculationMode.AD_REFERENDUM)],
         deadline__gt=now,
         deadline__lte=now + REMINDER_BEFORE,
     )
+    plans = []
     for circulation in soon:
         answered = circulation.answers.values("member_state_id")
         waiting = (
             circulation.recipients.filter(member_state__isnull=False, person__is_active=True)
             .exclude(member_state_id__in=answered)
-            .select_related("person")
+            .select_related("person__member_state")
         )
-        for row in waiting:
-            if delivery.notify("circulation_deadline", row, recipient=row.person, occurrence="24h"):
-                planned += 1
-    return planned
+        plans += [delivery.Planned("circulation_deadline", row, row.person, "24h") for row in waiting]
+    return delivery.notify_many(plans, now=now)

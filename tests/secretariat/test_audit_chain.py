@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from secretariat import services
 from secretariat.history import acting_as, bulk_create_with_history, update_with_history
@@ -13,6 +14,21 @@ from secretariat.models import AuditSeal, Body, Membership
 
 def _verify() -> None:
     call_command("verify_audit", verbosity=0)
+
+
+@pytest.mark.parametrize("count", [3, 300])
+def test_sealing_a_bulk_write_costs_the_same_queries_for_3_or_300_rows(network, count):
+    """The chains' tips are read in one query for the whole write, not one per row (issue 6's N+1)."""
+    with acting_as(network.officer):
+        with CaptureQueriesContext(connection) as created:
+            bulk_create_with_history([Body(code=f"TF-{n}", name=f"Task force {n}") for n in range(count)])
+        with CaptureQueriesContext(connection) as updated:
+            update_with_history(Body.objects.filter(code__startswith="TF-"), reason="Closed", is_active=False)
+    # Create: savepoint, INSERT bodies, INSERT history, SELECT unsealed history rows, SELECT tips,
+    # INSERT seals, release. Update: SELECT bodies, savepoint, UPDATE bodies, INSERT history,
+    # SELECT unsealed rows, SELECT tips, INSERT seals, release.
+    assert (len(created), len(updated)) == (7, 8)
+    _verify()
 
 
 def test_every_history_row_written_by_a_save_is_sealed_in_its_objects_chain(network):

@@ -1,0 +1,231 @@
+"""Issue 6: the action items' reminder plan is stored, so the sweep reads an index, not every open item.
+
+Each item carries `next_reminder_at` (partial index `action_item_next_reminder`):
+the services set it, the sweep's source reads the rows whose time has come and
+moves it on. These tests hold the sweep to its cost (queries that do not grow
+with the open items, nor with the reminders a catch-up plans) and to its meaning
+(a moved due date reminds for the new date only; a closed item is not chased).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from secretariat import delivery
+from secretariat.history import UntrackedWriteError, acting_as, bulk_create_with_history, update_untracked
+from secretariat.models import Notification, NotificationStatus
+from tests.factories import state
+from workgroups import reminders, services
+from workgroups.models import ActionItem, OwnerKind, first_reminder_at, start_of
+
+from .conftest import days, make_item
+
+# A Tuesday, 03:00 UTC: inside working hours in every member state, no holiday near it.
+TUESDAY = dt.datetime(2026, 12, 15, 3, 0, tzinfo=dt.UTC)
+
+
+def _many_items(work, count: int, *, due: dt.date, state_code: str = "SGP") -> list[ActionItem]:
+    """`count` open items of WG-AI owned by a state's delegation, written in bulk as the demo does."""
+    items = [
+        ActionItem(
+            body=work.wgai,
+            title=f"Bulk item {n}",
+            owner_kind=OwnerKind.STATE,
+            owner_state=state(state_code),
+            due_date=due,
+            created_by=work.officer,
+            next_reminder_at=first_reminder_at(due, "open"),
+        )
+        for n in range(count)
+    ]
+    with acting_as(work.officer):
+        return bulk_create_with_history(items, reason="Test volume")
+
+
+def _source_queries(now: dt.datetime) -> tuple[int, int]:
+    """(planned, queries) of the action items' source alone."""
+    with CaptureQueriesContext(connection) as queries:
+        planned = reminders.plan_due_reminders(now)
+    return planned, len(queries)
+
+
+@pytest.mark.parametrize("open_items", [10, 1000])
+def test_a_sweep_with_nothing_due_reads_one_index_whatever_the_open_items(work, open_items):
+    with time_machine.travel(TUESDAY, tick=False):
+        today = timezone.localdate()
+        # Half in the reminder window (already reminded by an earlier sweep), half weeks away.
+        _many_items(work, open_items // 2, due=today + dt.timedelta(days=2))
+        _many_items(work, open_items // 2, due=today + dt.timedelta(days=40))
+        first = delivery.sweep()
+        assert first.planned >= open_items  # two owners (SGP's head and delegate) per item in the window
+        while delivery.sweep().bundled:  # a thousand notifications at most are bundled per sweep
+            pass
+
+        with CaptureQueriesContext(connection) as whole:
+            again = delivery.sweep()
+        planned, source = _source_queries(timezone.now())
+
+    assert (again.planned, again.bundled, again.sent, planned) == (0, 0, 0, 0)
+    # The source: one look for items whose next_reminder_at has come (none).
+    assert source == 1
+    # The whole sweep, every source and step, the same for 10 and for 1,000 items:
+    # circulations 1 due, 2 closing within a day; meetings 3 pending reminders to retire if stale,
+    # 4 starting within ten days; minutes 5 waiting for the chair, 6 comment windows closing;
+    # action items 7 next_reminder_at come; bundling 8 any notification due; sending 9 due messages.
+    assert len(whole) == 9, "\n".join(q["sql"][:150] for q in whole.captured_queries)
+
+
+def test_the_sweep_finds_due_items_through_the_partial_index(work):
+    if connection.vendor != "postgresql":
+        pytest.skip("EXPLAIN output is PostgreSQL's")
+    with time_machine.travel(TUESDAY, tick=False):
+        today = timezone.localdate()
+        _many_items(work, 2000, due=today + dt.timedelta(days=40))
+        # Closed long ago: nothing left to remind (as most of a real table).
+        old = _many_items(work, 2000, due=today - dt.timedelta(days=400))
+        update_untracked(ActionItem.objects.filter(pk__in=[i.pk for i in old]), next_reminder_at=None)
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE workgroups_actionitem")
+        with CaptureQueriesContext(connection) as queries:
+            reminders.plan_due_reminders(timezone.now())
+        select = queries.captured_queries[0]["sql"]
+        assert 'FROM "workgroups_actionitem"' in select
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN " + select)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "action_item_next_reminder" in plan, plan
+    assert "Seq Scan" not in plan, plan
+
+
+@pytest.mark.parametrize("count", [5, 60])
+def test_a_catch_up_plans_its_reminders_in_a_bounded_number_of_queries(work, count):
+    with time_machine.travel(TUESDAY, tick=False):
+        today = timezone.localdate()
+        due_soon = _many_items(work, count, due=today + dt.timedelta(days=1))
+        overdue = _many_items(work, count, due=today - dt.timedelta(days=5), state_code="MMR")
+        planned, queries = _source_queries(timezone.now())
+
+    # Due soon: SGP's head and delegate. Overdue: MMR's delegate, the officer (MMR has no head in WG-AI).
+    assert planned == 2 * count + 2 * count
+    # 1 any item due?, 2 savepoint, 3 the due items locked, 4 assignments, 5 delegations, 6 officers,
+    # 7 existing keys, 8 the insert (one per thousand rows), 9-10 the plans moved on (two values:
+    # the day after, none), 11 release.
+    assert queries == 11
+    assert Notification.objects.filter(kind="action_item_due").count() == 2 * count
+    assert set(
+        ActionItem.objects.filter(pk__in=[i.pk for i in overdue]).values_list("next_reminder_at", flat=True)
+    ) == {None}
+    assert set(
+        ActionItem.objects.filter(pk__in=[i.pk for i in due_soon]).values_list("next_reminder_at", flat=True)
+    ) == {start_of(today + dt.timedelta(days=2))}
+
+
+@pytest.mark.parametrize("count", [5, 60])
+def test_bundling_a_catch_up_costs_the_same_queries_for_5_or_60_items(work, count):
+    with time_machine.travel(TUESDAY, tick=False):
+        Notification.objects.update(status=NotificationStatus.RETIRED)  # the fixture's announcements
+        today = timezone.localdate()
+        _many_items(work, count, due=today + dt.timedelta(days=1))
+        _many_items(work, count, due=today - dt.timedelta(days=5), state_code="MMR")
+        delivery.plan(timezone.now())
+        with CaptureQueriesContext(connection) as queries:
+            bundled = delivery.bundle(timezone.now())
+    # One digest per address: SGP's head and delegate, MMR's delegate, the officer.
+    assert bundled == 4
+    # any due?, savepoint, due rows, their items, the items' bodies, owner states, assignments (no persons:
+    # none assigned), then per message (4) its INSERT and its rows marked queued, release.
+    assert len(queries) == 16, "\n".join(q["sql"][:90] for q in queries.captured_queries)
+
+
+def test_reminders_a_sweep_plans_go_out_in_that_same_sweep(work, mailoutbox):
+    with time_machine.travel(TUESDAY, tick=True):
+        item = make_item(work.officer, work.wgai, owner_state=state("MMR"), due=2)
+        Notification.objects.exclude(kind="action_item_due").update(status=NotificationStatus.RETIRED)
+        result = delivery.sweep()
+    assert result.planned == 1
+    assert result.sent == 1
+    assert Notification.objects.get(kind="action_item_due", object_id=item.pk).status == NotificationStatus.SENT
+
+
+def test_a_due_date_moved_after_planning_sends_nothing_for_the_old_date(work, mailoutbox):
+    with time_machine.travel(TUESDAY, tick=False):
+        item = make_item(work.officer, work.wgai, owner_state=state("MMR"), due=2)
+        old = item.due_date
+        Notification.objects.exclude(kind="action_item_due").update(status=NotificationStatus.RETIRED)
+        # Planned for a moment outside Myanmar's working hours: pending when the date moves.
+        with time_machine.travel(TUESDAY + dt.timedelta(hours=10), tick=False):
+            assert delivery.plan(timezone.now()) == 1
+        services.update_action_item(item, by=work.officer, due_date=days(20))
+        result = delivery.sweep()
+    assert result.sent == 0
+    assert mailoutbox == []
+    stale = Notification.objects.get(kind="action_item_due", object_id=item.pk)
+    assert (stale.occurrence, stale.status) == (f"due-{old.isoformat()}", NotificationStatus.RETIRED)
+    item.refresh_from_db()
+    assert item.next_reminder_at == start_of(item.due_date - dt.timedelta(days=3))
+    # From three days before the new date, the owners hear of it, once.
+    with time_machine.travel(start_of(item.due_date - dt.timedelta(days=3)) + dt.timedelta(hours=3), tick=False):
+        delivery.plan(timezone.now())
+    fresh = Notification.objects.get(kind="action_item_due", object_id=item.pk, status=NotificationStatus.PENDING)
+    assert fresh.occurrence == f"due-{item.due_date.isoformat()}"
+    with time_machine.travel(fresh.due_at, tick=False):
+        delivery.sweep()
+        delivery.sweep()
+    sent = Notification.objects.filter(kind="action_item_due", object_id=item.pk, status=NotificationStatus.SENT)
+    assert list(sent.values_list("address", "occurrence")) == [(work.mmr.email, fresh.occurrence)]
+
+
+def test_a_closed_item_is_not_chased(work):
+    item = make_item(work.officer, work.wgai, owner_state=state("MMR"), due=2)
+    assert item.next_reminder_at is not None
+    services.complete_action_item(item, by=work.officer, note="Translated")
+    item.refresh_from_db()
+    assert item.next_reminder_at is None
+    assert delivery.plan(timezone.now()) == 0
+    assert not Notification.objects.filter(kind__in=reminders.REMINDER_KINDS, object_id=item.pk).exists()
+
+
+def test_the_plan_is_not_part_of_the_items_history(work):
+    item = make_item(work.officer, work.wgai, owner_state=state("MMR"), due=2)
+    before = item.history.count()
+    with time_machine.travel(TUESDAY, tick=False):
+        delivery.plan(timezone.now())
+    assert item.history.count() == before
+    assert not hasattr(item.history.model, "next_reminder_at")
+    with pytest.raises(UntrackedWriteError):
+        update_untracked(ActionItem.objects.filter(pk=item.pk), due_date=days(5))
+
+
+def test_the_migration_plans_the_open_items_still_within_reach(work):
+    """The backfill of 0002: open items get the plan a new item gets; closed and long-overdue ones none."""
+    import importlib
+
+    from django.db.migrations.executor import MigrationExecutor
+
+    migration = importlib.import_module("workgroups.migrations.0002_action_item_next_reminder")
+    apps = MigrationExecutor(connection).loader.project_state(("workgroups", "0002_action_item_next_reminder")).apps
+    soon = make_item(work.officer, work.wgai, owner_state=state("MMR"), due=2)
+    forgotten = make_item(work.officer, work.wgai, owner_state=state("MMR"), due=1)
+    forgotten.due_date = days(-61)  # the services refuse a past date; an item left open that long
+    forgotten.save()
+    services.complete_action_item(work.sgp_item, by=work.sgp_delegate, note="Mapped")
+    update_untracked(ActionItem.objects.all(), next_reminder_at=None)
+
+    class Editor:
+        pass
+
+    editor = Editor()
+    editor.connection = connection
+    migration.backfill(apps, editor)
+
+    plans = dict(ActionItem.objects.values_list("pk", "next_reminder_at"))
+    assert plans[soon.pk] == start_of(soon.due_date - dt.timedelta(days=3))
+    assert plans[forgotten.pk] is None
+    assert plans[work.sgp_item.pk] is None
+    assert plans[work.mmr_item.pk] == start_of(work.mmr_item.due_date - dt.timedelta(days=3))
