@@ -177,6 +177,11 @@ class Meeting(models.Model):
             models.Index(fields=["body", "start"], name="meeting_body_start"),
             # Upcoming meetings (home page, calendar feed): status and start.
             models.Index(fields=["status", "start"], name="meeting_status_start"),
+            # used by the meetings list's upcoming and past tabs (end ≥ or < now, by start) and
+            # /api/v1/meetings/?since=… (end on or after a day).
+            models.Index(fields=["end", "start"], name="meeting_end_start"),
+            # used by /meetings/?when=all and /api/v1/meetings/ unfiltered: every body, newest first.
+            models.Index(fields=["-start"], name="meeting_newest"),
         ]
 
     def __str__(self) -> str:
