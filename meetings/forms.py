@@ -304,11 +304,18 @@ class DocumentLinkForm(forms.Form):
         empty_label=_("The meeting as a whole"),
     )
 
-    def __init__(self, *args: object, meeting: Meeting, documents, **kwargs: object) -> None:
+    def __init__(
+        self, *args: object, meeting: Meeting, documents, agenda: list | None = None, **kwargs: object
+    ) -> None:
+        """`agenda`: the meeting's numbered agenda if the page has it already (no query for the choices)."""
         super().__init__(*args, **kwargs)
         self.fields["document"].queryset = documents
         self.fields["document"].label_from_instance = lambda d: f"{d.symbol} — {d.title}"
-        numbered = numbered_agenda(meeting.agenda_items.all())
-        self.fields["agenda_item"].queryset = meeting.agenda_items.all()
+        numbered = agenda if agenda is not None else numbered_agenda(meeting.agenda_items.all())
+        field = self.fields["agenda_item"]
+        field.queryset = meeting.agenda_items.all()
         labels = {n.item.pk: f"{n.number} {n.item.title}" for n in numbered}
-        self.fields["agenda_item"].label_from_instance = lambda item: labels.get(item.pk, item.title)
+        field.label_from_instance = lambda item: labels.get(item.pk, item.title)
+        if agenda is not None:
+            # Rendered from the agenda in hand; a POST still checks against the queryset.
+            field.choices = [("", field.empty_label), *((n.item.pk, labels[n.item.pk]) for n in numbered)]
