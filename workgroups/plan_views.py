@@ -24,7 +24,7 @@ from secretariat.models import Body, Membership, MemberState, User
 from . import charts, rules, services
 from .action_views import _refer
 from .forms import OutcomeForm, TaskForm, apply_errors
-from .models import Assignment, Referral, Task, TaskLeadState
+from .models import ActionItemStatus, Assignment, Referral, Task, TaskLeadState
 
 
 def work_plan(body: Body, user: User) -> dict[str, object]:
@@ -74,6 +74,10 @@ def task_create(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     task = rules.get_task_for_user(request.user, pk)
+    # Task.progress from one query (it would count total and done apart).
+    live = task.action_items.exclude(status=ActionItemStatus.DROPPED)
+    counts = live.aggregate(total=Count("pk"), done=Count("pk", filter=Q(status=ActionItemStatus.DONE)))
+    task.items_total, task.items_done = counts["total"], counts["done"]
     items = (
         rules.visible_action_items(request.user)
         .filter(task=task)
