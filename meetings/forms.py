@@ -9,7 +9,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from secretariat.forms import TimeZoneField
+from secretariat.forms import FilterSelect, TimeZoneField
 from secretariat.models import Body, MemberState, User
 
 from .models import (
@@ -272,9 +272,11 @@ class ReturnForm(forms.Form):
 
 
 class FilterForm(forms.Form):
-    body = forms.ModelChoiceField(label=_("Body"), queryset=Body.objects.none(), required=False, empty_label=_("All"))
-    status = forms.ChoiceField(label=_("Status"), required=False)
-    year = forms.TypedChoiceField(label=_("Year"), coerce=int, required=False, empty_value=None)
+    body = forms.ModelChoiceField(
+        label=_("Body"), queryset=Body.objects.none(), required=False, empty_label=_("All"), widget=FilterSelect
+    )
+    status = forms.ChoiceField(label=_("Status"), required=False, widget=FilterSelect)
+    year = forms.TypedChoiceField(label=_("Year"), coerce=int, required=False, empty_value=None, widget=FilterSelect)
 
     def __init__(self, *args: object, bodies: object, years: list[int], statuses: list, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
