@@ -261,8 +261,8 @@ class Meeting(models.Model):
         section renders nothing. Its `open_at(moment)` queryset method (items open
         when the meeting starts) is used when present, else `open()`; with a user,
         its `visible_to(user)` keeps out what that user may not read. With `limit`,
-        the soonest due first, at most that many, each annotated with `arising_total`
-        (how many there are in all; one query whatever the number).
+        the first that many in the items' own order (soonest due first), each
+        annotated with `arising_total` (how many there are in all; one query).
         """
         manager = getattr(self.body, "action_items", None)
         if manager is None:
@@ -275,7 +275,7 @@ class Meeting(models.Model):
         if user is not None and hasattr(items, "visible_to"):
             items = items.visible_to(user)
         if limit is not None:
-            items = items.annotate(arising_total=Window(Count("pk"))).order_by("due_date", "pk")[:limit]
+            items = items.annotate(arising_total=Window(Count("pk")))[:limit]  # in the items' own order
         return list(items)
 
     def actions_arising(self, user: User) -> list[Any] | None:
