@@ -35,6 +35,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import get_resolver, reverse
 
+from tests.factories import ensure_reference_data
 from tests.test_url_coverage import OURS_UNDER_ACCOUNTS, THIRD_PARTY_PREFIXES, _names
 
 # Queries a GET may make, by kind of URL. The issue sets home, list, detail and
@@ -234,9 +235,18 @@ PEOPLE = {
 def _world() -> SimpleNamespace:
     """The records the URLs need, chosen in the plain demo (so the same ones at both sizes)."""
     from meetings import services as meeting_services
-    from meetings.models import AgendaItem, CalendarFeed, Decision, Meeting, MeetingDocument, MeetingStatus, Minutes
+    from meetings.models import (
+        AgendaItem,
+        CalendarFeed,
+        Decision,
+        Meeting,
+        MeetingDocument,
+        MeetingStatus,
+        Minutes,
+        MinutesVersion,
+    )
     from meetings.models import Participant as Guest
-    from secretariat import services
+    from secretariat import delivery, services
     from secretariat.documents import tokens
     from secretariat.documents.models import Circulation, CirculationRecipient, Document
     from secretariat.models import Body, Invitation, Membership, Message, Role, User
@@ -251,7 +261,8 @@ def _world() -> SimpleNamespace:
         by=w.officer, email=f"new.delegate@{DEMO}", body=w.wgai, role=Role.OBSERVER
     )
     w.invitation_token = invitation_token(w.invitation)
-    w.unsubscribe = unsubscribe_token(w.delegate, "action_item_due")
+    optional = next(kind.name for kind in delivery.kinds().values() if not kind.mandatory)
+    w.unsubscribe = unsubscribe_token(w.delegate, optional)
     w.message = Message.objects.create(address="x@example.org", subject_line="Hello", body_text="Hi", status="failed")
     w.task = Task.objects.filter(body=w.wgai).order_by("pk").first()
     w.item = ActionItem.objects.filter(body=w.wgai, status="open").order_by("pk").first()
@@ -264,6 +275,7 @@ def _world() -> SimpleNamespace:
         .order_by("start")
         .first()
     )
+    w.approved = MinutesVersion.objects.filter(minutes__meeting=w.closed, approved_at__isnull=False).first()
     w.agenda_item = AgendaItem.objects.filter(meeting=w.closed).first()
     w.decision = Decision.objects.filter(meeting=w.closed).first()
     w.guest = Guest.objects.filter(person__isnull=False, delegation__isnull=True).first()
@@ -324,7 +336,7 @@ ARGS = {
     "meetings:guest_remove": lambda w: [w.guest.meeting_id, w.guest.pk],
     "meetings:document_unlink": lambda w: [w.meeting_document.meeting_id, w.meeting_document.pk],
     "meetings:minutes_version": lambda w: [w.closed.pk, 1],
-    "meetings:minutes_pdf": lambda w: [w.closed.pk, 1],
+    "meetings:minutes_pdf": lambda w: [w.closed.pk, w.approved.number],
     "meetings:minutes_comments": lambda w: [w.circulated.pk],
     "meetings:minutes_comments_csv": lambda w: [w.circulated.pk],
     "meetings:minutes_diff": lambda w: [w.closed.pk],
@@ -404,6 +416,7 @@ def _measure(clients: dict[str, Client], urls: dict[str, str]) -> dict[str, tupl
 @pytest.mark.django_db(transaction=False)
 def test_every_url_answers_in_the_same_number_of_queries_at_both_sizes_within_its_budget(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
+    ensure_reference_data()  # a transactional test before this one may have flushed it
     call_command("seed_demo", verbosity=0)
     w = _world()
     clients = _clients(w)
