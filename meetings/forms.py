@@ -147,6 +147,7 @@ class GuestForm(forms.Form):
         label=_("Person"),
         queryset=User.objects.filter(is_active=True).exclude(email__endswith=".invalid"),
         help_text=_("An observer or invited expert: they see this meeting only."),
+        widget=FilterSelect,  # every person is an option
     )
 
 
@@ -298,12 +299,14 @@ class DecisionSearchForm(forms.Form):
 class DocumentLinkForm(forms.Form):
     """Put a document of the register on the agenda (the secretariat's form on the meeting page)."""
 
-    document = forms.ModelChoiceField(label=_("Document"), queryset=None)
+    # FilterSelect: the register's every document is an option (joined in Python, not rendered each).
+    document = forms.ModelChoiceField(label=_("Document"), queryset=None, widget=FilterSelect)
     agenda_item = forms.ModelChoiceField(
         label=_("Under agenda item"),
         queryset=AgendaItem.objects.none(),
         required=False,
         empty_label=_("The meeting as a whole"),
+        widget=FilterSelect,
     )
 
     def __init__(

@@ -107,8 +107,9 @@ class FilterSelect(forms.Select):
 
     Django renders every option through two templates (option and attributes): a
     filter bar of a few selects costs a few hundred template renders on every list
-    page. The markup is the same as Django's select.html and select_option.html.
-    Single choice, no option groups: what the filter bars use.
+    page, a select of every document or person a few thousand. The markup is the
+    same as Django's select.html and select_option.html. Single choice, no option
+    groups: what the filter bars and the meeting page's forms use.
     """
 
     def render(self, name: str, value: object, attrs: dict | None = None, renderer: object = None) -> str:
