@@ -7,7 +7,7 @@ import zoneinfo
 from django import forms
 from django.contrib.auth.password_validation import password_validators_help_text_html
 from django.forms.utils import flatatt
-from django.utils.html import format_html
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
@@ -115,7 +115,8 @@ class FilterSelect(forms.Select):
     def render(self, name: str, value: object, attrs: dict | None = None, renderer: object = None) -> str:
         widget = self.get_context(name, value, attrs)["widget"]
         options = [
-            format_html('<option value="{}"{}>{}</option>', option["value"], flatatt(option["attrs"]), option["label"])
+            f'<option value="{conditional_escape(option["value"])}"{_option_attrs(option["attrs"])}>'
+            f"{conditional_escape(option['label'])}</option>"
             for _group, choices, _index in widget["optgroups"]
             for option in choices
         ]
@@ -123,8 +124,17 @@ class FilterSelect(forms.Select):
             '<select name="{}"{}>\n  {}\n</select>',
             widget["name"],
             flatatt(widget["attrs"]),
-            mark_safe("\n  ".join(options)),  # noqa: S308 -- each option escaped by format_html
+            mark_safe("\n  ".join(options)),  # noqa: S308 -- value and label escaped above
         )
+
+
+def _option_attrs(attrs: dict) -> str:
+    """flatatt for an option, whose attributes are nearly always none or `selected`."""
+    if not attrs:
+        return ""
+    if attrs == {"selected": True}:
+        return " selected"
+    return flatatt(attrs)
 
 
 class DateInput(forms.DateInput):
