@@ -112,7 +112,7 @@ def main() -> None:
         email, path = rest.split(":", 1)
         if role not in clients:
             client = Client()
-            client.force_login(users.get(email=email), backend="django.contrib.auth.backends.ModelBackend")
+            client.force_login(users.get(email=email))  # the first of AUTHENTICATION_BACKENDS
             clients[role] = client
         try:
             results[f"{role} {path}"] = profile(clients[role], path) | {"cpu": cpu(clients[role], path)}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from secretariat import demo
 from secretariat.documents import links
@@ -22,7 +22,9 @@ from .models import Meeting, MeetingDocument
 
 
 def meeting_choices(user: User) -> list[tuple[int, str]]:
-    meetings = rules.visible_meetings(user).filter(document_links__isnull=False).distinct().order_by("-start")
+    # EXISTS, not a join and DISTINCT over every link: the documents list asks on every view.
+    linked = MeetingDocument.objects.filter(meeting=OuterRef("pk"))
+    meetings = rules.visible_meetings(user).filter(Exists(linked)).order_by("-start")
     return [(m.pk, m.title) for m in meetings.only("pk", "title", "start")[:200]]
 
 

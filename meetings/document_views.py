@@ -35,7 +35,7 @@ def visible_links(user: User, meeting: Meeting):
     )
 
 
-def page_context(user: User, meeting: Meeting) -> dict[str, object]:
+def page_context(user: User, meeting: Meeting, *, agenda: list | None = None) -> dict[str, object]:
     """What the meeting page shows of its documents: per item, for the whole meeting, and the link form."""
     by_item: dict[int, list] = defaultdict(list)
     general = []
@@ -48,7 +48,7 @@ def page_context(user: User, meeting: Meeting) -> dict[str, object]:
     form = None
     if can_manage:
         candidates = document_rules.visible_documents(user).order_by("-year", "body__code", "-number")
-        form = DocumentLinkForm(meeting=meeting, documents=candidates)
+        form = DocumentLinkForm(meeting=meeting, documents=candidates, agenda=agenda)
     return {
         "item_documents": dict(by_item),
         "meeting_documents": general,

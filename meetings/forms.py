@@ -9,7 +9,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from secretariat.forms import TimeZoneField
+from secretariat.forms import FilterSelect, TimeZoneField
 from secretariat.models import Body, MemberState, User
 
 from .models import (
@@ -147,6 +147,7 @@ class GuestForm(forms.Form):
         label=_("Person"),
         queryset=User.objects.filter(is_active=True).exclude(email__endswith=".invalid"),
         help_text=_("An observer or invited expert: they see this meeting only."),
+        widget=FilterSelect,  # every person is an option
     )
 
 
@@ -272,9 +273,11 @@ class ReturnForm(forms.Form):
 
 
 class FilterForm(forms.Form):
-    body = forms.ModelChoiceField(label=_("Body"), queryset=Body.objects.none(), required=False, empty_label=_("All"))
-    status = forms.ChoiceField(label=_("Status"), required=False)
-    year = forms.TypedChoiceField(label=_("Year"), coerce=int, required=False, empty_value=None)
+    body = forms.ModelChoiceField(
+        label=_("Body"), queryset=Body.objects.none(), required=False, empty_label=_("All"), widget=FilterSelect
+    )
+    status = forms.ChoiceField(label=_("Status"), required=False, widget=FilterSelect)
+    year = forms.TypedChoiceField(label=_("Year"), coerce=int, required=False, empty_value=None, widget=FilterSelect)
 
     def __init__(self, *args: object, bodies: object, years: list[int], statuses: list, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
@@ -296,19 +299,28 @@ class DecisionSearchForm(forms.Form):
 class DocumentLinkForm(forms.Form):
     """Put a document of the register on the agenda (the secretariat's form on the meeting page)."""
 
-    document = forms.ModelChoiceField(label=_("Document"), queryset=None)
+    # FilterSelect: the register's every document is an option (joined in Python, not rendered each).
+    document = forms.ModelChoiceField(label=_("Document"), queryset=None, widget=FilterSelect)
     agenda_item = forms.ModelChoiceField(
         label=_("Under agenda item"),
         queryset=AgendaItem.objects.none(),
         required=False,
         empty_label=_("The meeting as a whole"),
+        widget=FilterSelect,
     )
 
-    def __init__(self, *args: object, meeting: Meeting, documents, **kwargs: object) -> None:
+    def __init__(
+        self, *args: object, meeting: Meeting, documents, agenda: list | None = None, **kwargs: object
+    ) -> None:
+        """`agenda`: the meeting's numbered agenda if the page has it already (no query for the choices)."""
         super().__init__(*args, **kwargs)
         self.fields["document"].queryset = documents
         self.fields["document"].label_from_instance = lambda d: f"{d.symbol} — {d.title}"
-        numbered = numbered_agenda(meeting.agenda_items.all())
-        self.fields["agenda_item"].queryset = meeting.agenda_items.all()
+        numbered = agenda if agenda is not None else numbered_agenda(meeting.agenda_items.all())
+        field = self.fields["agenda_item"]
+        field.queryset = meeting.agenda_items.all()
         labels = {n.item.pk: f"{n.number} {n.item.title}" for n in numbered}
-        self.fields["agenda_item"].label_from_instance = lambda item: labels.get(item.pk, item.title)
+        field.label_from_instance = lambda item: labels.get(item.pk, item.title)
+        if agenda is not None:
+            # Rendered from the agenda in hand; a POST still checks against the queryset.
+            field.choices = [("", field.empty_label), *((n.item.pk, labels[n.item.pk]) for n in numbered)]

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, Q, Window
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -177,6 +177,11 @@ class Meeting(models.Model):
             models.Index(fields=["body", "start"], name="meeting_body_start"),
             # Upcoming meetings (home page, calendar feed): status and start.
             models.Index(fields=["status", "start"], name="meeting_status_start"),
+            # used by the meetings list's upcoming and past tabs (end ≥ or < now, by start) and
+            # /api/v1/meetings/?since=… (end on or after a day).
+            models.Index(fields=["end", "start"], name="meeting_end_start"),
+            # used by /meetings/?when=all and /api/v1/meetings/ unfiltered: every body, newest first.
+            models.Index(fields=["-start"], name="meeting_newest"),
         ]
 
     def __str__(self) -> str:
@@ -249,13 +254,15 @@ class Meeting(models.Model):
             return self.named_chair
         return self.body.chair_on(self.local_start.date())
 
-    def matters_arising(self, user: User | None = None) -> list[Any]:
+    def matters_arising(self, user: User | None = None, *, limit: int | None = None) -> list[Any]:
         """Seam: the body's open action items, through a reverse relation a later app adds.
 
         The workgroups app gives `Body` an `action_items` relation; until then the
         section renders nothing. Its `open_at(moment)` queryset method (items open
         when the meeting starts) is used when present, else `open()`; with a user,
-        its `visible_to(user)` keeps out what that user may not read.
+        its `visible_to(user)` keeps out what that user may not read. With `limit`,
+        the first that many in the items' own order (soonest due first), each
+        annotated with `arising_total` (how many there are in all; one query).
         """
         manager = getattr(self.body, "action_items", None)
         if manager is None:
@@ -267,6 +274,8 @@ class Meeting(models.Model):
             items = items.open()
         if user is not None and hasattr(items, "visible_to"):
             items = items.visible_to(user)
+        if limit is not None:
+            items = items.annotate(arising_total=Window(Count("pk")))[:limit]  # in the items' own order
         return list(items)
 
     def actions_arising(self, user: User) -> list[Any] | None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from secretariat.models import Membership, Role, User
 
@@ -58,7 +59,12 @@ def visible_meetings(user: User) -> QuerySet[Meeting]:
 
 
 def get_meeting_for_user(user: User, pk: int, *, write: bool = False) -> Meeting:
-    meeting = visible_meetings(user).filter(pk=pk).select_related("body", "host_state", "named_chair").first()
+    meeting = (
+        visible_meetings(user)
+        .filter(pk=pk)
+        .select_related("body", "host_state", "named_chair", "agenda_adopted_by", "minutes")
+        .first()
+    )
     if meeting is None:
         raise Http404("No such meeting.")
     if write and not can_manage_meetings(user):
@@ -88,6 +94,37 @@ def delegation_states(user: User, meeting: Meeting) -> set[int]:
         .filter(person=user, body_id=meeting.body_id, role__in=DELEGATION_ROLES)
         .values_list("member_state_id", flat=True)
     )
+
+
+def meeting_roles(user: User, meeting: Meeting) -> set[int]:
+    """delegation_states(user, meeting), and meeting.chair settled, in one query (the meeting page).
+
+    The body's memberships that are either the user's delegation roles today or
+    its chair on the meeting's day; the chair is chosen as Body.chair_on does.
+    """
+    if not user.is_authenticated:
+        return set()
+    today, day = timezone.localdate(), meeting.local_start.date()
+    mine = Q(person=user, role__in=DELEGATION_ROLES, person__is_active=True, start__lte=today) & (
+        Q(end__isnull=True) | Q(end__gte=today)
+    )
+    chair = Q(role=Role.CHAIR, start__lte=day) & (Q(end__isnull=True) | Q(end__gte=day))
+    rows = Membership.objects.filter(mine | chair, body_id=meeting.body_id).select_related("person").order_by("-start")
+    states: set[int] = set()
+    chair_row = None
+    for m in rows:
+        if m.role == Role.CHAIR and m.start <= day and (m.end is None or m.end >= day) and chair_row is None:
+            chair_row = m
+        if (
+            m.person_id == user.pk
+            and m.role in DELEGATION_ROLES
+            and m.start <= today
+            and (m.end is None or m.end >= today)
+        ):
+            states.add(m.member_state_id)
+    if not meeting.named_chair_id:
+        meeting.__dict__["chair"] = chair_row.person if chair_row else None  # the cached_property's value
+    return states
 
 
 def can_answer_for(user: User, delegation: Delegation) -> bool:

@@ -137,6 +137,18 @@ def _delegation_rows(delegations: list[Delegation], participants: list[Participa
     ]
 
 
+def _minutes_of(meeting: Meeting) -> Minutes | None:
+    """The meeting's minutes, fetched with it by get_meeting_for_user (None if there are none)."""
+    try:
+        return meeting.minutes
+    except Minutes.DoesNotExist:
+        return None
+
+
+# A body's open items can run to thousands: the meeting page lists the soonest due.
+MATTERS_ARISING_SHOWN = 25
+
+
 @login_required
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
@@ -147,10 +159,11 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     decisions = list(meeting.decisions.all())
     numbers = {n.item.pk: n for n in agenda}
     decisions.sort(key=lambda d: (agenda.index(numbers[d.agenda_item_id]), d.pk))
-    minutes = Minutes.objects.filter(meeting=meeting).first()
-    my_states = rules.delegation_states(user, meeting)
+    minutes = _minutes_of(meeting)
+    my_states = rules.meeting_roles(user, meeting)
     recorded = any(d.attended is not None for d in delegations)
     local_times = meeting.local_times(d.member_state for d in delegations)
+    arising = meeting.matters_arising(user, limit=MATTERS_ARISING_SHOWN)
     context = {
         "meeting": meeting,
         "agenda": agenda,
@@ -170,9 +183,10 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_adopt": rules.can_adopt_agenda(user, meeting),
         "guest_form": GuestForm() if rules.can_manage_meetings(user) else None,
         # Documents on the agenda, as the register's rules let this user read them.
-        **document_views.page_context(user, meeting),
+        **document_views.page_context(user, meeting, agenda=agenda),
         # Seam for a later app: "Matters arising".
-        "matters_arising": meeting.matters_arising(user),
+        "matters_arising": arising,
+        "matters_arising_total": arising[0].arising_total if arising else 0,
         "actions_arising": meeting.actions_arising(user),
     }
     return render(request, "meetings/detail.html", context)

@@ -1,15 +1,61 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Count, Min, Q
 from django.http import HttpRequest
+from django.utils import timezone
 
 
 def site(request: HttpRequest) -> dict[str, object]:
     return {"DEMO": settings.DEMO, "SITE_NAME": "ASEAN AI Safe", "unread_notifications": _UnreadCount(request)}
 
 
+# The bell's count is kept in the cache this long at most. A new notification and
+# marking read clear it at once (forget_unread_count); the longest a change made
+# by a bulk UPDATE elsewhere (a retired reminder) can show is this.
+UNREAD_TTL = 60
+
+
+def _unread_key(user_id: int) -> str:
+    return f"bell:{user_id}"
+
+
+def forget_unread_count(user_id: int | None) -> None:
+    """Drop the cached count of one person's bell (a notification was created or read)."""
+    if user_id is not None:
+        cache.delete(_unread_key(user_id))
+
+
+def unread_count(user_id: int) -> int:
+    """The bell's count, from the cache or one query.
+
+    The query also finds when the next unread notification falls due, so the
+    cached count expires then: a reminder planned for later shows on time.
+    """
+    from .models import Notification, NotificationStatus
+
+    key = _unread_key(user_id)
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    now = timezone.now()
+    row = (
+        Notification.objects.filter(recipient_id=user_id, read_at__isnull=True)
+        .exclude(status=NotificationStatus.RETIRED)
+        .aggregate(due=Count("pk", filter=Q(due_at__lte=now)), next_due=Min("due_at", filter=Q(due_at__gt=now)))
+    )
+    ttl = UNREAD_TTL
+    if row["next_due"] is not None:
+        ttl = max(1, min(ttl, int((row["next_due"] - now) / dt.timedelta(seconds=1)) + 1))
+    cache.set(key, row["due"], ttl)
+    return row["due"]
+
+
 class _UnreadCount:
-    """The bell's count, queried only if a template shows it."""
+    """The bell's count, looked up only if a template shows it."""
 
     def __init__(self, request: HttpRequest) -> None:
         self.request = request
@@ -17,14 +63,8 @@ class _UnreadCount:
 
     def _count(self) -> int:
         if self._value is None:
-            from .models import Notification
-
             user = getattr(self.request, "user", None)
-            self._value = (
-                Notification.objects.inbox(user).filter(read_at__isnull=True).count()
-                if user is not None and user.is_authenticated
-                else 0
-            )
+            self._value = unread_count(user.pk) if user is not None and user.is_authenticated else 0
         return self._value
 
     def __int__(self) -> int:

@@ -123,12 +123,18 @@ CACHES = {"default": env.cache_url("CACHE_URL", default="dbcache://django_cache"
 if env.str("TEST_DATABASE_NAME", default=""):
     # Parallel test runs share one Redis: each keeps to its own keys.
     CACHES["default"]["KEY_PREFIX"] = env.str("TEST_DATABASE_NAME")
+# Sessions are read from the cache (no query per request) and written through to
+# the database, which stays the record: the list of one's sessions and ending them
+# (allauth.usersessions) keep working, and a flushed cache signs nobody out.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # --- Auth and accounts ----------------------------------------------------
 AUTH_USER_MODEL = "secretariat.User"
+# Django's and allauth's backends, except that the session's user comes with its
+# member state and secretariat flag in one query (secretariat/auth_backends.py).
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "secretariat.auth_backends.ModelBackend",
+    "secretariat.auth_backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

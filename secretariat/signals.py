@@ -11,6 +11,7 @@ from typing import Any
 
 from allauth.mfa import signals as mfa_signals
 from django.contrib.auth import signals as auth_signals
+from django.db.models.signals import post_save
 from django.dispatch import Signal, receiver
 from django.http import HttpRequest
 from simple_history.signals import post_create_historical_record
@@ -88,3 +89,18 @@ def _seal_history_row(sender: Any, history_instance: Any, **kwargs: Any) -> None
 
     if type(history_instance)._meta.app_label in ("secretariat", "meetings", "workgroups"):
         seal_rows([history_instance])
+
+
+@receiver(post_save, sender="secretariat.Notification", dispatch_uid="bell_count")
+def forget_bell_count(sender: type, instance: Any, **kwargs: Any) -> None:
+    """A notification was written: its recipient's cached bell count is stale.
+
+    Dropped now and again on commit, so a page rendered in between cannot put
+    the old count back for long.
+    """
+    from django.db import transaction
+
+    from .context_processors import forget_unread_count
+
+    forget_unread_count(instance.recipient_id)
+    transaction.on_commit(lambda: forget_unread_count(instance.recipient_id))

@@ -22,6 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from . import audit, delivery, services
+from .context_processors import forget_unread_count
 from .forms import AuditFilterForm, InvitationAcceptForm, NotificationPreferencesForm, ProfileForm
 from .models import Message, MessageStatus, Notification, NotificationStatus, User
 from .tokens import BadToken, invitation_from_token, unsubscribe_from_token
@@ -297,6 +298,7 @@ def notification_read(request: HttpRequest) -> HttpResponse:
     """Mark one notification read (`id`) or all of them; then go where it points, if asked."""
     ids = [int(request.POST["id"])] if request.POST.get("id", "").isdigit() else None
     services.mark_notifications_read(request.user, by=request.user, ids=ids)
+    forget_unread_count(request.user.pk)  # marking read is a bulk UPDATE: no signal clears the bell
     target = request.POST.get("next", "")
     if target.startswith("/") and not target.startswith("//"):
         return redirect(target)

@@ -8,5 +8,6 @@ class WorkgroupsConfig(AppConfig):
 
     def ready(self) -> None:
         # Notification kinds and the due-date source join the delivery engine; open
-        # work is handed over when people leave; demo records join seed_demo.
-        from . import demo, receivers, reminders  # noqa: F401
+        # work is handed over when people leave; demo records join seed_demo;
+        # saved action items start a new generation of the home page's charts.
+        from . import demo, plan_views, receivers, reminders  # noqa: F401

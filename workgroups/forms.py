@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from secretariat import rules as network_rules
+from secretariat.forms import FilterSelect
 from secretariat.models import SECRETARIAT_GROUP, Body, Membership, MemberState, User
 
 from . import rules
@@ -261,7 +262,7 @@ class ActionItemFilter(forms.Form):
     """The filters of /action-items/, its CSV export and /api/v1/action-items/ (query parameters)."""
 
     body = forms.ModelChoiceField(
-        label=_("Body"), queryset=Body.objects.none(), required=False, empty_label=_("Any body")
+        label=_("Body"), queryset=Body.objects.none(), required=False, empty_label=_("Any body"), widget=FilterSelect
     )
     state = forms.ModelChoiceField(
         label=_("Member state"),
@@ -269,15 +270,20 @@ class ActionItemFilter(forms.Form):
         required=False,
         to_field_name="code",
         empty_label=_("Any member state"),
+        widget=FilterSelect,
     )
-    owner = forms.ChoiceField(label=_("Owner"), choices=OWNER_FILTERS, required=False)
-    status = forms.ChoiceField(label=_("Status"), choices=STATUS_FILTERS, required=False)
-    within = forms.ChoiceField(label=_("Due"), choices=WITHIN_CHOICES, required=False)
+    owner = forms.ChoiceField(label=_("Owner"), choices=OWNER_FILTERS, required=False, widget=FilterSelect)
+    status = forms.ChoiceField(label=_("Status"), choices=STATUS_FILTERS, required=False, widget=FilterSelect)
+    within = forms.ChoiceField(label=_("Due"), choices=WITHIN_CHOICES, required=False, widget=FilterSelect)
     due_from = forms.DateField(label=_("Due from"), required=False, widget=DateInput())
     due_to = forms.DateField(label=_("Due until"), required=False, widget=DateInput())
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
     sort = forms.ChoiceField(
-        label=_("Sort by"), choices=[(k, v[0]) for k, v in SORTS.items()], required=False, initial="due"
+        label=_("Sort by"),
+        choices=[(k, v[0]) for k, v in SORTS.items()],
+        required=False,
+        initial="due",
+        widget=FilterSelect,
     )
 
     def __init__(self, data: object = None, *, user: User, **kwargs: object) -> None:

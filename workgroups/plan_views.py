@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Case, Count, Prefetch, Q, Sum, Value, When, Window, prefetch_related_objects
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from secretariat import audit
@@ -20,7 +27,7 @@ from secretariat.models import Body, Membership, MemberState, User
 from . import charts, rules, services
 from .action_views import _refer
 from .forms import OutcomeForm, TaskForm, apply_errors
-from .models import Assignment, Referral, Task, TaskLeadState
+from .models import ActionItemStatus, Assignment, Referral, Task, TaskLeadState
 
 
 def work_plan(body: Body, user: User) -> dict[str, object]:
@@ -70,6 +77,10 @@ def task_create(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     task = rules.get_task_for_user(request.user, pk)
+    # Task.progress from one query (it would count total and done apart).
+    live = task.action_items.exclude(status=ActionItemStatus.DROPPED)
+    counts = live.aggregate(total=Count("pk"), done=Count("pk", filter=Q(status=ActionItemStatus.DONE)))
+    task.items_total, task.items_done = counts["total"], counts["done"]
     items = (
         rules.visible_action_items(request.user)
         .filter(task=task)
@@ -138,21 +149,31 @@ def referral_outcome(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "workgroups/referral_outcome.html", {"form": form, "referral": referral})
 
 
-def item_chart(user: User, bodies: list[Body]) -> list[dict[str, object]]:
-    """For each body: its action items by owner and status, as a stacked bar chart (one GROUP BY query)."""
-    if not bodies:
+def item_chart(user: User, bodies: list[Body] | None) -> list[dict[str, object]]:
+    """For each body: its action items by owner and status, as a stacked bar chart (one GROUP BY query).
+
+    `bodies` None means the pipeline (ADGMIN, ADGSOM, WG-AI): the bodies come from
+    the same query, so an officer sitting nowhere pays no query for them.
+    """
+    if bodies is not None and not bodies:
         return []
     today = timezone.localdate()
+    items = rules.visible_action_items(user)
+    if bodies is None:
+        items = items.filter(body__is_active=True, body__parent__parent__parent__isnull=True)
+    else:
+        items = items.filter(body__in=bodies)
     rows = (
-        rules.visible_action_items(user)
-        .filter(body__in=bodies)
-        .values("body_id", "owner_kind", "owner_state__code", "owner_state__name", "status")
+        items.values(
+            "body_id", "body__code", "body__name", "owner_kind", "owner_state__code", "owner_state__name", "status"
+        )
         .annotate(
             count=Count("pk"), overdue=Count("pk", filter=Q(status__in=["open", "in_progress"], due_date__lt=today))
         )
         .order_by()
     )
     per_body: dict[int, list] = {}
+    found: dict[int, Body] = {}
     for row in rows:
         if row["owner_kind"] == "state":
             key, label = row["owner_state__code"], row["owner_state__name"]
@@ -160,6 +181,9 @@ def item_chart(user: User, bodies: list[Body]) -> list[dict[str, object]]:
             key = "~" + row["owner_kind"]
             label = _("Secretariat") if row["owner_kind"] == "secretariat" else _("Named persons")
         per_body.setdefault(row["body_id"], []).append((key, label, row["status"], row["count"], row["overdue"]))
+        found.setdefault(row["body_id"], Body(pk=row["body_id"], code=row["body__code"], name=row["body__name"]))
+    if bodies is None:
+        bodies = sorted(found.values(), key=lambda body: body.code)
     return [{"body": body, "chart": charts.stacked_bars(per_body[body.pk])} for body in bodies if body.pk in per_body]
 
 
@@ -170,28 +194,57 @@ MY_ITEMS = 15
 def my_work(user: User, memberships: Iterable[Membership]) -> dict[str, object]:
     """The home page's action items: mine and my state's open ones (overdue first), and the charts.
 
-    Queries: my delegations (1), my items (1) and their assignments (1), their
-    total (1) and overdue count (1), the charts' GROUP BY (1): the same number
-    whatever the number of items.
+    Queries: my items with their total and overdue count (1, window functions),
+    the assignments of those owned by named persons (1 if any), the charts' GROUP BY (1): the same number whatever the
+    number of items. `memberships` is a list the caller has fetched.
     """
     today = timezone.localdate()
+    whole = Window(Count("pk"))
+    overdue = Window(Sum(Case(When(due_date__lt=today, then=Value(1)), default=Value(0))))
     mine = (
         rules.visible_action_items(user)
         .open()
         .owned_by_or_assigned_to(user)
         .select_related("body", "owner_state")
-        .prefetch_related(Prefetch("assignments", queryset=Assignment.objects.select_related("person")))
+        .annotate(mine_total=whole, mine_overdue=overdue)
         # Ascending due dates put the overdue first; then the most pressing.
         .order_by("due_date", "priority", "pk")
     )
     items = list(mine[:MY_ITEMS])
-    bodies = [m.body for m in memberships]
+    prefetch_related_objects(items, Prefetch("assignments", queryset=Assignment.objects.select_related("person")))
+    bodies: list[Body] | None = list({m.body_id: m.body for m in memberships}.values())
     if not bodies and user.is_secretariat:
-        # An officer sitting nowhere sees the pipeline (ADGMIN, ADGSOM, WG-AI), not every task force.
-        bodies = list(Body.objects.filter(is_active=True, parent__parent__parent__isnull=True).order_by("code"))
+        bodies = None  # An officer sitting nowhere sees the pipeline, not every task force.
     return {
         "my_items": items,
-        "my_items_total": mine.count(),
-        "my_items_overdue": mine.filter(due_date__lt=today).count(),
-        "item_charts": item_chart(user, list({b.pk: b for b in bodies}.values())),
+        "my_items_total": items[0].mine_total if items else 0,
+        "my_items_overdue": items[0].mine_overdue if items else 0,
+        "item_charts": _cached_charts(user, bodies),
     }
+
+
+# The home page's charts are kept this long at most; any saved or deleted action
+# item starts a new generation at once (bulk UPDATEs elsewhere show within this).
+CHARTS_TTL = 60
+CHARTS_GENERATION = "home-charts:generation"
+
+
+def _cached_charts(user: User, bodies: list[Body] | None) -> str:
+    """item_chart rendered as HTML, kept per person in the cache.
+
+    Its GROUP BY is the home page's costliest query, and a delegate sitting in
+    twenty bodies has twenty charts: most of the page's template work.
+    """
+    generation = cache.get_or_set(CHARTS_GENERATION, time.time_ns, None)
+    bodies_key = ",".join(str(b.pk) for b in bodies) if bodies is not None else "pipeline"
+    key = f"home-charts:{generation}:{user.pk}:{get_language()}:{timezone.localdate()}:{bodies_key}"
+    html = cache.get(key)
+    if html is None:
+        html = render_to_string("workgroups/includes/item_charts.html", {"item_charts": item_chart(user, bodies)})
+        cache.set(key, html, CHARTS_TTL)
+    return mark_safe(html)  # noqa: S308 -- our own template's output, escaped when it was rendered
+
+
+@receiver([post_save, post_delete], sender="workgroups.ActionItem", dispatch_uid="home_charts_generation")
+def _new_charts_generation(sender: type, **kwargs: object) -> None:
+    cache.set(CHARTS_GENERATION, time.time_ns(), None)

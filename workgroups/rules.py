@@ -16,6 +16,8 @@ user may not see answers 404; what it may see but not change, 403.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -39,6 +41,11 @@ def _roles(user: User) -> list[tuple[int, str, int | None]]:
         )
         user._workgroups_roles = cached
     return cached
+
+
+def remember_roles(user: User, memberships: Iterable[Membership]) -> None:
+    """Keep the roles of current memberships a page has fetched anyway, so _roles does not query them again."""
+    user._workgroups_roles = [(m.body_id, m.role, m.member_state_id) for m in memberships]
 
 
 def delegation_bodies(user: User) -> list[tuple[int, int]]:

@@ -23,6 +23,7 @@ from secretariat.forms import BodyForm, DeactivateForm, EndMembershipForm, Invit
 from secretariat.models import ROLE_ORDER, Body, Invitation, Membership, Role, User
 
 from . import plan_views
+from . import rules as plan_rules
 
 
 def _apply_errors(form: Form, exc: ValidationError) -> None:
@@ -36,15 +37,17 @@ def _apply_errors(form: Form, exc: ValidationError) -> None:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """My work: the bodies I sit in and my roles there (later: meetings, actions)."""
+    """My work: meetings, circulations and action items waiting for me, the bodies I sit in and my roles there."""
     user = request.user
-    memberships = user.current_memberships().select_related("body", "member_state").order_by("body__code")
+    memberships = list(user.current_memberships().select_related("body", "member_state").order_by("body__code"))
+    plan_rules.remember_roles(user, memberships)
     pending = None
     if user.is_secretariat:
         pending = Invitation.objects.pending().select_related("body", "member_state").order_by("expires_at")[:10]
     context = {"memberships": memberships, "pending_invitations": pending}
     context.update(plan_views.my_work(user, memberships))
-    context["awaiting_circulations"] = document_rules.circulations_awaiting(user)
+    acts_for_a_state = any(m.role in document_rules.DELEGATION_ROLES and m.member_state_id for m in memberships)
+    context["awaiting_circulations"] = document_rules.circulations_awaiting(user, delegations=acts_for_a_state)
     context["upcoming_meetings"] = Meeting.objects.upcoming_for(user)[:5]
     context["minutes_to_approve"] = Minutes.objects.awaiting_approval_by(user)
     return render(request, "workgroups/home.html", context)
@@ -90,6 +93,8 @@ def _delegations(
 def body_detail(request: HttpRequest, pk: int) -> HttpResponse:
     body = rules.get_body_for_user(request.user, pk)
     memberships = list(Membership.objects.current().filter(body=body).select_related("person", "member_state"))
+    for membership in memberships:
+        membership.body = body  # str(membership) names the body: not a query per row
     officers, delegations, observers = _delegations(memberships)
     head_states = rules.head_of_delegation_states(request.user, body)
     manage = rules.can_manage_body(request.user, body)

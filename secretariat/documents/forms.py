@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from secretariat.forms import FilterSelect
 from secretariat.models import Body, MemberState, User
 from secretariat.zones import zone_label
 
@@ -159,9 +160,13 @@ class ReasonForm(forms.Form):
 
 class FilterForm(forms.Form):
     q = forms.CharField(label=_("Search symbol, title or description"), required=False, max_length=200)
-    body = forms.ModelChoiceField(label=_("Body"), queryset=Body.objects.none(), required=False, empty_label=_("All"))
-    classification = forms.ChoiceField(label=_("Classification"), required=False)
-    meeting = forms.TypedChoiceField(label=_("Meeting"), required=False, coerce=int, empty_value=None)
+    body = forms.ModelChoiceField(
+        label=_("Body"), queryset=Body.objects.none(), required=False, empty_label=_("All"), widget=FilterSelect
+    )
+    classification = forms.ChoiceField(label=_("Classification"), required=False, widget=FilterSelect)
+    meeting = forms.TypedChoiceField(
+        label=_("Meeting"), required=False, coerce=int, empty_value=None, widget=FilterSelect
+    )
 
     def __init__(self, *args: object, bodies, meetings: list[tuple[int, str]], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)

@@ -87,6 +87,9 @@ class Document(models.Model):
             # The register, newest first, filtered by body and classification.
             models.Index(fields=["body", "year", "number"], name="document_body_year"),
             models.Index(fields=["classification"], name="document_classification"),
+            # used by the register's default order, unfiltered (/documents/, /api/v1/documents/):
+            # newest year first, then number.
+            models.Index(fields=["-year", "-number"], name="document_newest"),
         ]
 
     def __str__(self) -> str:
@@ -310,6 +313,8 @@ class Circulation(models.Model):
         indexes = [
             # The sweep: open circulations by deadline.
             models.Index(fields=["deadline"], name="circulation_open_deadline", condition=Q(status="open")),
+            # used by /api/v1/circulations/?status=…, newest first.
+            models.Index(fields=["status", "-created_at"], name="circulation_status_created"),
         ]
 
     def __str__(self) -> str:

@@ -178,11 +178,12 @@ class Awaiting:
         return self.circulation.version.document
 
 
-def circulations_awaiting(user: User) -> list[Awaiting]:
+def circulations_awaiting(user: User, *, delegations: bool = True) -> list[Awaiting]:
     """For "my work": open circulations that a state the user acts for has not answered,
     and those circulated to the user for information not yet acknowledged; soonest deadline first.
 
-    Two queries whatever the number of circulations.
+    Two queries whatever the number of circulations; one if the caller knows that
+    the user acts for no state (`delegations=False`).
     """
     if not user.is_authenticated:
         return []
@@ -211,7 +212,7 @@ def circulations_awaiting(user: User) -> list[Awaiting]:
         circulation__status=CirculationStatus.OPEN,
         circulation__version__document__in=documents,
     ).select_related("circulation__version__document")
-    rows = [Awaiting(row.circulation, row.member_state) for row in asked]
+    rows = [Awaiting(row.circulation, row.member_state) for row in asked] if delegations else []
     rows += [Awaiting(row.circulation, None) for row in unacknowledged]
     far = dt.datetime.max.replace(tzinfo=dt.UTC)
     return sorted(rows, key=lambda a: (a.circulation.deadline or far, a.circulation.pk))
