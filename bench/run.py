@@ -734,10 +734,29 @@ def render(results: dict) -> str:
             f"Steady-state split (median ms): plan {steady['parts_ms']['plan']}, bundle {steady['parts_ms']['bundle']},"
             f" due messages {steady['parts_ms']['due_message_ids']}; {len(steady['queries'])} queries per sweep."
             + (
-                " Planning by source (median ms, queries): "
+                f" Sources the {steady['runs']} steady sweeps ran (the others slept on their cursor): "
+                + "; ".join(
+                    f"`{k}` {v['ran_in']}" + (f" ({v['ran_ms']} ms)" if v.get("ran_in") else "")
+                    for k, v in steady["sources"].items()
+                )
+                + ". What each costs when it does run (woken, or its moment come; median ms, queries): "
                 + "; ".join(f"`{k}` {v['ms']} ms, {v['queries']}" for k, v in steady["sources"].items())
                 + "."
-                if steady.get("sources")
+                if steady.get("sources") and "ran_in" in next(iter(steady["sources"].values()))
+                else (
+                    " Planning by source (median ms, queries): "
+                    + "; ".join(f"`{k}` {v['ms']} ms, {v['queries']}" for k, v in steady["sources"].items())
+                    + "."
+                    if steady.get("sources")
+                    else ""
+                )
+            )
+            + (
+                " Rows the derived sources read at the anchor (seeded by bench/sweep.py): "
+                + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in seed["derived"].items() if k != "failed")
+                + (f"; not seeded: {'; '.join(seed['derived']['failed'])}" if seed["derived"]["failed"] else "")
+                + "."
+                if seed.get("derived")
                 else ""
             ),
             "",

@@ -6,6 +6,12 @@ meeting moved to a new date gets new occurrences, and what was still pending for
 the old date is retired here, so nothing is ever sent for the old date. Planning
 twice is a no-op (the notification's unique key).
 
+Each source also tells the sweep the next moment at which its rules could plan
+something new (a meeting entering its 10-, 7- or 1-day window, minutes reaching
+their next chair reminder, a comment window entering its last day); the sweep
+skips it until then, unless a meeting, delegation, membership or minutes row
+changes (`register_source(..., watch=...)`).
+
 - meeting upcoming: 7 days and 1 day before, to delegates invited (attending or pending);
 - RSVP pending: 10 days before, to heads of delegation that have not answered;
 - agenda adopted: once, to the invited delegations' members;
@@ -20,14 +26,14 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Q
+from django.db.models import Min, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from secretariat import delivery
 from secretariat.models import Membership, Notification, NotificationStatus, Role, User
 
-from .models import GOING_AHEAD, AgendaStatus, Meeting, Minutes, MinutesStatus, Rsvp
+from .models import GOING_AHEAD, AgendaStatus, Delegation, Meeting, Minutes, MinutesStatus, Rsvp
 from .rules import DELEGATION_ROLES
 
 LEADS = {"7d": dt.timedelta(days=7), "1d": dt.timedelta(days=1)}
@@ -102,7 +108,7 @@ def _retire_stale_meeting_reminders() -> None:
     )
 
 
-def plan_meeting_reminders(now: dt.datetime) -> int:
+def plan_meeting_reminders(now: dt.datetime) -> delivery.Planning:
     """Plan the reminders of meetings starting within ten days (indexed by start)."""
     _retire_stale_meeting_reminders()
     planned: list[delivery.Planned] = []
@@ -128,10 +134,23 @@ def plan_meeting_reminders(now: dt.datetime) -> int:
             planned += _plan("rsvp_pending", meeting, heads, f"{stamp}:rsvp", meeting.start - RSVP_LEAD)
         if adopted:
             planned += _plan("agenda_adopted", meeting, people, f"{stamp}:agenda", meeting.agenda_adopted_at)
-    return delivery.notify_many(planned, now=now)
+    return delivery.Planning(delivery.notify_many(planned, now=now), _next_meeting_moment(now))
 
 
-def plan_minutes_reminders(now: dt.datetime) -> int:
+def _next_meeting_moment(now: dt.datetime) -> dt.datetime | None:
+    """The first moment after `now` at which a meeting going ahead enters a window of the
+    rules above: 10 days before (RSVP, agenda), 7 days and 1 day before (upcoming).
+
+    For each lead, the first meeting to enter it is the first starting after now + lead.
+    """
+    leads = {"rsvp": RSVP_LEAD, **LEADS}
+    found = Meeting.objects.filter(status__in=GOING_AHEAD, start__gt=now).aggregate(
+        **{label: Min("start", filter=Q(start__gt=now + lead)) for label, lead in leads.items()}
+    )
+    return min((found[label] - lead for label, lead in leads.items() if found[label]), default=None)
+
+
+def plan_minutes_reminders(now: dt.datetime) -> delivery.Planning:
     """Minutes waiting for the chair (3 days, then weekly) and comment windows closing."""
     planned: list[delivery.Planned] = []
     waiting = Minutes.objects.filter(status=MinutesStatus.SUBMITTED, submitted_at__lte=now - CHAIR_FIRST)
@@ -154,7 +173,22 @@ def plan_minutes_reminders(now: dt.datetime) -> int:
         planned += _plan(
             "comment_window_closing", minutes, people, f"{stamp}:closing", minutes.comment_deadline - CLOSING_LEAD
         )
-    return delivery.notify_many(planned, now=now)
+    return delivery.Planning(delivery.notify_many(planned, now=now), _next_minutes_moment(now))
+
+
+def _next_minutes_moment(now: dt.datetime) -> dt.datetime | None:
+    """The first moment after `now` at which minutes reach their next chair reminder
+    (3 days after submission, then every week) or a comment window its last day."""
+    moments = []
+    submitted = Minutes.objects.filter(status=MinutesStatus.SUBMITTED, submitted_at__isnull=False)
+    for submitted_at in submitted.values_list("submitted_at", flat=True):
+        first = submitted_at + CHAIR_FIRST
+        moments.append(first if first > now else first + (int((now - first) / CHAIR_EVERY) + 1) * CHAIR_EVERY)
+    closing = Minutes.objects.filter(status=MinutesStatus.CIRCULATED, comment_deadline__gt=now + CLOSING_LEAD)
+    deadline = closing.aggregate(first=Min("comment_deadline"))["first"]
+    if deadline is not None:
+        moments.append(deadline - CLOSING_LEAD)
+    return min(moments, default=None)
 
 
 def _render(title: str, *, link_of: Callable[[Any], str]) -> Callable[[Notification], delivery.EmailContent]:
@@ -213,5 +247,6 @@ def register() -> None:
         render=_render(_("Comments on the minutes close tomorrow"), link_of=_minutes_path),
         mandatory=False,
     )
-    delivery.register_source(plan_meeting_reminders)
-    delivery.register_source(plan_minutes_reminders)
+    # The people come from memberships (delegations, heads, the body's chair on the day).
+    delivery.register_source(plan_meeting_reminders, watch=(Meeting, Delegation, Membership))
+    delivery.register_source(plan_minutes_reminders, watch=(Minutes, Meeting, Delegation, Membership))

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.cache import cache
@@ -27,6 +28,13 @@ def forget_unread_count(user_id: int | None) -> None:
     """Drop the cached count of one person's bell (a notification was created or read)."""
     if user_id is not None:
         cache.delete(_unread_key(user_id))
+
+
+def forget_unread_counts(user_ids: Iterable[int | None]) -> None:
+    """The same for many people at once (notifications planned in bulk): one cache call."""
+    keys = [_unread_key(user_id) for user_id in user_ids if user_id is not None]
+    if keys:
+        cache.delete_many(keys)
 
 
 def unread_count(user_id: int) -> int:

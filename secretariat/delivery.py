@@ -5,7 +5,10 @@ writes a `Notification` row (unique per kind, object, address and occurrence) an
 returns; it never talks to the broker. The sweep then:
 
 1. plans: asks every registered source what has come due and writes the rows
-   (a unique key makes planning twice a no-op);
+   (a unique key makes planning twice a no-op). A source that derives its
+   reminders from other rows says when it could next plan something; its
+   `SourceCursor` keeps that moment, and the sweep skips it until then or until a
+   change to a model it watches wakes it (see `plan`);
 2. bundles: turns due notifications into `Message` rows, rendering their content
    once, in a transaction that locks the rows it takes (skip-locked on PostgreSQL,
    an immediate transaction on SQLite), so two sweeps never bundle one twice;
@@ -25,6 +28,7 @@ from __future__ import annotations
 import contextvars
 import dataclasses
 import datetime as dt
+import functools
 import logging
 import secrets
 from collections.abc import Callable, Iterable, Sequence
@@ -32,14 +36,16 @@ from collections.abc import Callable, Iterable, Sequence
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import IntegrityError, models, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, models, transaction
 from django.db.models import F, Q, prefetch_related_objects
+from django.db.models.signals import post_delete, post_save
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.html import escape
 
 from . import working_hours
-from .models import Message, MessageStatus, Notification, NotificationStatus, User
+from .history import bulk_written
+from .models import Message, MessageStatus, Notification, NotificationStatus, SourceCursor, User
 
 log = logging.getLogger(__name__)
 
@@ -68,8 +74,31 @@ class Kind:
     prefetch: tuple[str, ...] = ()
 
 
+@dataclasses.dataclass(frozen=True)
+class Planning:
+    """What a source with a stored plan returns: how many notifications it planned, and
+    the earliest moment after `now` at which its derivation could plan something new
+    given the rows as they stand (None: nothing foreseeable, sleep until woken)."""
+
+    planned: int
+    next_at: dt.datetime | None
+
+
+@dataclasses.dataclass(frozen=True)
+class Source:
+    plan: Callable[[dt.datetime], int | Planning]
+    name: str
+    watch: tuple[type[models.Model], ...] = ()
+
+
 _kinds: dict[str, Kind] = {}
-_sources: list[Callable[[dt.datetime], int]] = []
+_sources: list[Source] = []
+# Which sources a write to a model wakes (register_source's `watch`).
+_watchers: dict[type[models.Model], list[str]] = {}
+# A sleeping source runs again at least this often whatever it said: the net under
+# changes no hook sees (SQL by hand, a membership that begins or ends with the
+# calendar rather than with a write). An hourly run costs a few milliseconds.
+RESWEEP_AFTER = dt.timedelta(hours=1)
 # The `now` of the sweep that is planning: what a source plans "now" is stamped
 # with it, not with the wall clock a few milliseconds later, so the same sweep
 # bundles it (due_at <= now) instead of leaving it for the next one.
@@ -90,10 +119,29 @@ def register_kind(
     return kind
 
 
-def register_source(source: Callable[[dt.datetime], int]) -> Callable[[dt.datetime], int]:
-    """Register a function that plans the notifications due at `now`; returns how many it wrote."""
-    if source not in _sources:
-        _sources.append(source)
+def source_name(source: Callable) -> str:
+    return f"{source.__module__}.{source.__qualname__}"
+
+
+def register_source(
+    source: Callable[[dt.datetime], int | Planning], *, watch: Iterable[type[models.Model]] = ()
+) -> Callable[[dt.datetime], int | Planning]:
+    """Register a function that plans the notifications due at `now`.
+
+    It returns how many it wrote (an int: it runs at every sweep), or a `Planning`
+    that also says when it could next plan something: the sweep then skips it
+    until that moment, or until a row of a `watch`ed model is saved, deleted or
+    written by the bulk helpers of secretariat.history.
+    """
+    name = source_name(source)
+    if any(known.name == name for known in _sources):
+        return source
+    _sources.append(Source(source, name, tuple(watch)))
+    for model in watch:
+        _watchers.setdefault(model, []).append(name)
+        uid = f"delivery.wake:{model._meta.label}"
+        post_save.connect(_wake_on_write, sender=model, dispatch_uid=uid, weak=False)
+        post_delete.connect(_wake_on_write, sender=model, dispatch_uid=uid, weak=False)
     return source
 
 
@@ -243,7 +291,18 @@ def notify_many(plans: Iterable[Planned], *, now: dt.datetime | None = None) -> 
             )
         )
     Notification.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+    # bulk_create sends no post_save: the bells of these people forget their count
+    # here, as secretariat.signals does for a single notification.
+    _forget_bells({row.recipient_id for row in rows})
     return len(rows)
+
+
+def _forget_bells(user_ids: set[int | None]) -> None:
+    from .context_processors import forget_unread_counts
+
+    if user_ids:
+        forget_unread_counts(user_ids)
+        transaction.on_commit(functools.partial(forget_unread_counts, sorted(user_ids - {None})))
 
 
 def retire(kind: str, subject: models.Model, *, occurrence: str | None = None) -> int:
@@ -260,12 +319,107 @@ def retire(kind: str, subject: models.Model, *, occurrence: str | None = None) -
 
 
 def plan(now: dt.datetime) -> int:
-    """Ask every source what is due at `now`; what they plan for "now" is stamped `now`."""
+    """Ask the sources whose time has come what is due at `now`; returns how many were planned.
+
+    1. one query reads every source's cursor (`SourceCursor`, a row per source);
+    2. a source runs when its cursor is missing, NULL (woken, or a source that
+       returns a bare count) or its `next_run_at` has come; a cursor further ahead
+       than any sweep could have set it means the clock went back: it runs too;
+    3. a source that returns a `Planning` gets its cursor moved to its `next_at`
+       (at most `RESWEEP_AFTER` ahead) by an UPDATE conditional on the `wakes`
+       read in step 1: a wake committed meanwhile wins, and the next sweep runs it.
+
+    Missing cursors are inserted (NULL, no wakes) before the sources run, so a
+    wake during this first run is not lost either. What the sources plan for
+    "now" is stamped `now`.
+    """
+    sources = list(_sources)
+    if not sources:
+        return 0
+    cursors = {
+        name: (next_run_at, wakes)
+        for name, next_run_at, wakes in SourceCursor.objects.values_list("name", "next_run_at", "wakes")
+    }
+    missing = [SourceCursor(name=source.name) for source in sources if source.name not in cursors]
+    if missing:
+        SourceCursor.objects.bulk_create(missing, ignore_conflicts=True)
+    planned = 0
     token = _planning_now.set(now)
     try:
-        return sum(source(now) for source in list(_sources))
+        for source in sources:
+            next_run_at, wakes = cursors.get(source.name, (None, 0))
+            if next_run_at is not None and now < next_run_at <= now + RESWEEP_AFTER:
+                continue
+            result = source.plan(now)
+            if not isinstance(result, Planning):
+                planned += result
+                continue
+            planned += result.planned
+            later = now + RESWEEP_AFTER
+            next_run = later if result.next_at is None else min(result.next_at, later)
+            SourceCursor.objects.filter(name=source.name, wakes=wakes).update(next_run_at=next_run)
+            _forget_wake(source.name)
+        return planned
     finally:
         _planning_now.reset(token)
+
+
+# --- Waking sources -------------------------------------------------------
+
+
+class _Woken:
+    """An on-commit marker: the current transaction woke these sources.
+
+    Django keeps it in `connection.run_on_commit` while the transaction (or the
+    savepoint it was set in) lives, and drops it on rollback or commit: its
+    presence is exactly "this transaction's UPDATE of these cursors still stands".
+    """
+
+    def __init__(self, names: set[str]) -> None:
+        self.names = names
+
+    def __call__(self) -> None:
+        pass
+
+
+def _markers(using: str = DEFAULT_DB_ALIAS) -> list[_Woken]:
+    return [entry[1] for entry in transaction.get_connection(using).run_on_commit if isinstance(entry[1], _Woken)]
+
+
+def _forget_wake(name: str) -> None:
+    """A sweep run inside the waking transaction (tests, a shell) stored a new plan over
+    its wake: a later write of that transaction must wake the source again."""
+    for marker in _markers():
+        marker.names.discard(name)
+
+
+def wake(names: Iterable[str], *, using: str = DEFAULT_DB_ALIAS) -> None:
+    """Have the next sweep run these sources: their cursors' `next_run_at` becomes NULL.
+
+    One UPDATE in the writer's transaction, so it commits or rolls back with the
+    change that caused it; done once per transaction and source. Its row lock is
+    held until that commit: two services writing watched rows at once queue on
+    it for the rest of the first one's transaction (they are short, and rare
+    next to reads), and the sweep's conditional UPDATE waits for it, then sees
+    the new `wakes` and leaves the cursor NULL.
+    """
+    todo = set(names).difference(*(marker.names for marker in _markers(using)))
+    if not todo:
+        return
+    SourceCursor.objects.using(using).filter(name__in=sorted(todo)).update(next_run_at=None, wakes=F("wakes") + 1)
+    if transaction.get_connection(using).in_atomic_block:
+        transaction.on_commit(_Woken(todo), using=using)
+
+
+def _wake_on_write(sender: type[models.Model], using: str = DEFAULT_DB_ALIAS, **kwargs: object) -> None:
+    if kwargs.get("raw"):  # loaddata: fixtures, not changes
+        return
+    names = _watchers.get(sender)
+    if names:
+        wake(names, using=using)
+
+
+bulk_written.connect(_wake_on_write, dispatch_uid="delivery.wake:bulk", weak=False)
 
 
 # --- Bundling -------------------------------------------------------------

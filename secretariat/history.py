@@ -18,12 +18,19 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from django.db import models, transaction
+from django.dispatch import Signal
 from simple_history.models import HistoricalRecords
 from simple_history.utils import bulk_create_with_history as _bulk_create
 from simple_history.utils import bulk_update_with_history as _bulk_update
 
 _actor: contextvars.ContextVar[Any] = contextvars.ContextVar("history_actor", default=None)
 _bulk_allowed: contextvars.ContextVar[bool] = contextvars.ContextVar("bulk_allowed", default=False)
+
+# Sent (sender=the model, using=) after the bulk helpers below wrote rows, in their
+# transaction: they send no post_save, and the sweep's sources that watch the model
+# must still wake (secretariat.delivery.wake). `update_untracked` sends nothing: it
+# writes plans the sweep keeps, not the rows it derives them from.
+bulk_written = Signal()
 
 
 class UntrackedWriteError(RuntimeError):
@@ -113,6 +120,7 @@ def bulk_create_with_history(
         )
         # simple-history's bulk path sends no signals: seal its rows here.
         _seal(model, [obj.pk for obj in created])
+        bulk_written.send(sender=model, using=transaction.get_connection().alias)
     return created
 
 
@@ -133,6 +141,7 @@ def bulk_update_with_history(
             default_change_reason=reason or None,
         )
         _seal(model, [obj.pk for obj in objs])
+        bulk_written.send(sender=model, using=transaction.get_connection().alias)
     return updated
 
 

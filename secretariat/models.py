@@ -546,6 +546,26 @@ class AuditSeal(models.Model):
         return f"{self.model} #{self.object_id} row {self.history_id}"
 
 
+class SourceCursor(models.Model):
+    """When the sweep next needs to run one of its derived sources (secretariat.delivery).
+
+    A source that derives reminders from other rows (meetings, minutes,
+    circulations) says, each time it runs, the earliest moment at which it could
+    plan something new; the sweep skips it until then. A change to a row it
+    watches sets `next_run_at` to NULL ("run at the next sweep") in the writer's
+    transaction, and adds one to `wakes`, which the sweep compares before storing
+    its new plan, so a wake that lands while the source runs is never overwritten.
+    """
+
+    # The source's dotted path, e.g. "meetings.reminder_sources.plan_meeting_reminders".
+    name = models.CharField(max_length=200, unique=True)
+    next_run_at = models.DateTimeField(null=True, blank=True)
+    wakes = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.next_run_at or 'next sweep'}"
+
+
 # The document register lives in a sub-package; importing it here keeps its models
 # in this app (one app label, one migrations folder).
 from .documents.models import *  # noqa: E402, F403

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, Min, OuterRef
 from django.dispatch import receiver
 from django.utils import timezone
 
@@ -21,7 +21,7 @@ from secretariat.services import system_user
 from secretariat.signals import membership_ended, person_deactivated
 
 from . import services
-from .models import OPEN_STATUSES, Assignment
+from .models import OPEN_STATUSES, Assignment, start_of
 
 # How far back the sweep looks for terms that ended: a week covers a sweeper
 # stopped over a long weekend; older ends were handed over when they came.
@@ -43,17 +43,17 @@ def hand_over_on_deactivation(sender: type, person: User, by: User, **kwargs: An
     services.handover_open_items(person, by=by, reason=f"{person} was deactivated")
 
 
-@delivery.register_source
-def hand_over_when_terms_end(now: dt.datetime) -> int:
+def hand_over_when_terms_end(now: dt.datetime) -> delivery.Planning:
     """Hand over the open items of people whose term ended since the last sweeps.
 
     Ending a term with a date still ahead keeps the person on its items until that
-    date; the first sweep on or after it passes them on. One query on the small
-    membership table when nothing is pending (it names terms that ended in the last
-    week and whose person still holds an open item of the body); a hand-over removes
-    the assignment, so the next sweep finds nothing. A person who keeps another term
-    in the body keeps its items (`handover_open_items` skips them), and is looked at
-    again each sweep of that week: one more row, no write.
+    date; the first sweep on or after it passes them on. The source sleeps until
+    the next term's end date, or until a membership or an assignment changes (its
+    cursor, see delivery.plan); when it runs, one query names the terms that ended
+    in the last week whose person still holds an open item of the body, and a
+    second finds the next end date. A hand-over removes the assignment, so the next
+    run finds nothing. A person who keeps another term in the body keeps its items
+    (`handover_open_items` skips them).
     """
     today = timezone.localdate(now)
     still_assigned = Assignment.objects.filter(
@@ -76,5 +76,9 @@ def hand_over_when_terms_end(now: dt.datetime) -> int:
             body=membership.body,
             reason=f"{membership.person}'s term in {membership.body.code} ended on {membership.end:%-d %b %Y}",
         )
+    next_end = Membership.objects.filter(end__gt=today).aggregate(day=Min("end"))["day"]
     # The new owners hear of it through notify(), which counts for itself.
-    return 0
+    return delivery.Planning(0, start_of(next_end) if next_end else None)
+
+
+delivery.register_source(hand_over_when_terms_end, watch=(Membership, Assignment))

@@ -1,16 +1,19 @@
 """Notification kinds and the sweep source of documents.
 
-The sweep calls `plan_circulations(now)` on every run: it decides the
-circulations whose deadline has passed (the outcome is announced to every
-recipient) and reminds delegations that have not answered a day before the
-deadline. Both are safe to run twice: a decided circulation is skipped, and a
-notification's unique key makes planning it again a no-op.
+The sweep calls `plan_circulations(now)`: it decides the circulations whose
+deadline has passed (the outcome is announced to every recipient) and reminds
+delegations that have not answered a day before the deadline. Both are safe to
+run twice: a decided circulation is skipped, and a notification's unique key
+makes planning it again a no-op. It tells the sweep the next deadline or
+day-before moment, and the sweep skips it until then unless a circulation, a
+recipient or an answer changes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
+from django.db.models import Min, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -18,7 +21,7 @@ from secretariat import delivery
 from secretariat.models import Notification
 
 from . import services, tokens
-from .models import Circulation, CirculationRecipient
+from .models import Circulation, CirculationAnswer, CirculationRecipient
 
 # Decided per sweep at most; the rest wait for the next run.
 BATCH = 200
@@ -72,7 +75,7 @@ def _render_circulation(template: str):
     return render
 
 
-def plan_circulations(now: dt.datetime) -> int:
+def plan_circulations(now: dt.datetime) -> delivery.Planning:
     """Decide what the deadline has decided, then plan the day-before reminders."""
     planned = 0
     due = list(Circulation.objects.due(now).order_by("deadline").values_list("pk", flat=True)[:BATCH])
@@ -82,7 +85,27 @@ def plan_circulations(now: dt.datetime) -> int:
         actor = system_user()
         for circulation in Circulation.objects.filter(pk__in=due).select_related("version__document", "created_by"):
             planned += services.decide_circulation(circulation, by=actor, now=now)
-    return planned + services.plan_deadline_reminders(now)
+    planned += services.plan_deadline_reminders(now)
+    # A full batch leaves others due: the next sweep decides them.
+    return delivery.Planning(planned, now if len(due) == BATCH else _next_moment(now))
+
+
+def _next_moment(now: dt.datetime) -> dt.datetime | None:
+    """The next deadline of an open circulation (decided then), or the next day-before
+    moment of one whose waiting delegations are reminded, whichever comes first."""
+    before = services.REMINDER_BEFORE
+    found = (
+        Circulation.objects.open()
+        .filter(deadline__gt=now)
+        .aggregate(
+            decided=Min("deadline"),
+            reminder=Min(
+                "deadline", filter=Q(mode__in=[m.value for m in services.REMINDED_MODES], deadline__gt=now + before)
+            ),
+        )
+    )
+    moments = [found["decided"], found["reminder"] and found["reminder"] - before]
+    return min((m for m in moments if m is not None), default=None)
 
 
 delivery.register_kind(
@@ -104,4 +127,4 @@ delivery.register_kind(
     label=_("The outcome of a circulation"),
     render=_render_circulation("circulation_outcome"),
 )
-delivery.register_source(plan_circulations)
+delivery.register_source(plan_circulations, watch=(Circulation, CirculationRecipient, CirculationAnswer))

@@ -46,6 +46,8 @@ from .models import (
 SILENCE_MINIMUM = dt.timedelta(hours=72)
 # Delegations that have not answered are reminded this long before the deadline.
 REMINDER_BEFORE = dt.timedelta(hours=24)
+# The procedures whose waiting delegations are reminded before the deadline.
+REMINDED_MODES = (CirculationMode.COMMENTS, CirculationMode.SILENCE, CirculationMode.AD_REFERENDUM)
 
 
 def _manage(by: User) -> None:
@@ -587,7 +589,7 @@ def plan_deadline_reminders(now: dt.datetime) -> int:
     planned by an earlier sweep are found by one lookup, not by a failed INSERT each.
     """
     soon = Circulation.objects.open().filter(
-        mode__in=[m.value for m in (CirculationMode.COMMENTS, CirculationMode.SILENCE, CirculationMode.AD_REFERENDUM)],
+        mode__in=[m.value for m in REMINDED_MODES],
         deadline__gt=now,
         deadline__lte=now + REMINDER_BEFORE,
     )

@@ -104,3 +104,15 @@ def test_a_daily_digest_person_gets_optional_reminders_at_nine_next_working_day(
         duty = delivery.notify("test-duty", network.adgsom, recipient=network.mmr)
     assert row.due_at.astimezone(zoneinfo.ZoneInfo("Asia/Yangon")).strftime("%a %H:%M") == "Thu 09:00"
     assert duty.due_at == _yangon("2026-12-02 11:30")
+
+
+def test_the_bell_hears_of_notifications_planned_in_bulk_at_once(client, network):
+    from secretariat.context_processors import unread_count
+
+    with time_machine.travel(_yangon("2026-01-05 10:00"), tick=False):
+        assert unread_count(network.mmr.pk) == 0  # now cached for up to a minute
+        planned = delivery.notify_many(
+            [delivery.Planned("test-duty", network.wgai, network.mmr, due_at=_yangon("2026-01-05 10:00"))]
+        )
+        assert planned == 1
+        assert unread_count(network.mmr.pk) == 1
