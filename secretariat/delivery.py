@@ -37,7 +37,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, models, transaction
-from django.db.models import F, Q, prefetch_related_objects
+from django.db.models import Exists, F, OuterRef, Q, prefetch_related_objects
 from django.db.models.signals import post_delete, post_save
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -45,7 +45,7 @@ from django.utils.html import escape
 
 from . import working_hours
 from .history import bulk_written
-from .models import Message, MessageStatus, Notification, NotificationStatus, SourceCursor, User
+from .models import Message, MessageStatus, Notification, NotificationStatus, SourceCursor, SourceWake, User
 
 log = logging.getLogger(__name__)
 
@@ -321,24 +321,28 @@ def retire(kind: str, subject: models.Model, *, occurrence: str | None = None) -
 def plan(now: dt.datetime) -> int:
     """Ask the sources whose time has come what is due at `now`; returns how many were planned.
 
-    1. one query reads every source's cursor (`SourceCursor`, a row per source);
-    2. a source runs when its cursor is missing, NULL (woken, or a source that
-       returns a bare count) or its `next_run_at` has come; a cursor further ahead
-       than any sweep could have set it means the clock went back: it runs too;
-    3. a source that returns a `Planning` gets its cursor moved to its `next_at`
-       (at most `RESWEEP_AFTER` ahead) by an UPDATE conditional on the `wakes`
-       read in step 1: a wake committed meanwhile wins, and the next sweep runs it.
+    1. one query reads every source's cursor (`SourceCursor`, a row per source)
+       and whether a `SourceWake` waits for it;
+    2. a source runs when it is woken, its cursor is missing or NULL (a source
+       that returns a bare count) or its `next_run_at` has come; a cursor further
+       ahead than any sweep could have set it means the clock went back: it runs too;
+    3. a woken source's wakes are deleted just before it runs (what was committed
+       before the delete, the run sees; a wake committed after it stays for the
+       next sweep);
+    4. a source that returns a `Planning` gets its cursor moved to its `next_at`
+       (at most `RESWEEP_AFTER` ahead).
 
-    Missing cursors are inserted (NULL, no wakes) before the sources run, so a
-    wake during this first run is not lost either. What the sources plan for
-    "now" is stamped `now`.
+    What the sources plan for "now" is stamped `now`.
     """
     sources = list(_sources)
     if not sources:
         return 0
+    woken = SourceWake.objects.filter(name=OuterRef("name"))
     cursors = {
-        name: (next_run_at, wakes)
-        for name, next_run_at, wakes in SourceCursor.objects.values_list("name", "next_run_at", "wakes")
+        name: (next_run_at, is_woken)
+        for name, next_run_at, is_woken in SourceCursor.objects.annotate(woken=Exists(woken)).values_list(
+            "name", "next_run_at", "woken"
+        )
     }
     missing = [SourceCursor(name=source.name) for source in sources if source.name not in cursors]
     if missing:
@@ -347,9 +351,12 @@ def plan(now: dt.datetime) -> int:
     token = _planning_now.set(now)
     try:
         for source in sources:
-            next_run_at, wakes = cursors.get(source.name, (None, 0))
-            if next_run_at is not None and now < next_run_at <= now + RESWEEP_AFTER:
+            next_run_at, is_woken = cursors.get(source.name, (None, True))
+            if not is_woken and next_run_at is not None and now < next_run_at <= now + RESWEEP_AFTER:
                 continue
+            if is_woken:
+                SourceWake.objects.filter(name=source.name).delete()
+                _forget_wake(source.name)
             result = source.plan(now)
             if not isinstance(result, Planning):
                 planned += result
@@ -357,8 +364,7 @@ def plan(now: dt.datetime) -> int:
             planned += result.planned
             later = now + RESWEEP_AFTER
             next_run = later if result.next_at is None else min(result.next_at, later)
-            SourceCursor.objects.filter(name=source.name, wakes=wakes).update(next_run_at=next_run)
-            _forget_wake(source.name)
+            SourceCursor.objects.filter(name=source.name).update(next_run_at=next_run)
         return planned
     finally:
         _planning_now.reset(token)
@@ -372,7 +378,7 @@ class _Woken:
 
     Django keeps it in `connection.run_on_commit` while the transaction (or the
     savepoint it was set in) lives, and drops it on rollback or commit: its
-    presence is exactly "this transaction's UPDATE of these cursors still stands".
+    presence is exactly "this transaction's wake rows still stand".
     """
 
     def __init__(self, names: set[str]) -> None:
@@ -387,26 +393,23 @@ def _markers(using: str = DEFAULT_DB_ALIAS) -> list[_Woken]:
 
 
 def _forget_wake(name: str) -> None:
-    """A sweep run inside the waking transaction (tests, a shell) stored a new plan over
-    its wake: a later write of that transaction must wake the source again."""
+    """A sweep run inside the waking transaction (tests, a shell) deleted its wake:
+    a later write of that transaction must wake the source again."""
     for marker in _markers():
         marker.names.discard(name)
 
 
 def wake(names: Iterable[str], *, using: str = DEFAULT_DB_ALIAS) -> None:
-    """Have the next sweep run these sources: their cursors' `next_run_at` becomes NULL.
+    """Have the next sweep run these sources: one `SourceWake` row each.
 
-    One UPDATE in the writer's transaction, so it commits or rolls back with the
-    change that caused it; done once per transaction and source. Its row lock is
-    held until that commit: two services writing watched rows at once queue on
-    it for the rest of the first one's transaction (they are short, and rare
-    next to reads), and the sweep's conditional UPDATE waits for it, then sees
-    the new `wakes` and leaves the cursor NULL.
+    One INSERT in the writer's transaction, so it commits or rolls back with the
+    change that caused it; done once per transaction and source. Inserting takes
+    no lock that another writer or the sweep waits for.
     """
     todo = set(names).difference(*(marker.names for marker in _markers(using)))
     if not todo:
         return
-    SourceCursor.objects.using(using).filter(name__in=sorted(todo)).update(next_run_at=None, wakes=F("wakes") + 1)
+    SourceWake.objects.using(using).bulk_create([SourceWake(name=name) for name in sorted(todo)])
     if transaction.get_connection(using).in_atomic_block:
         transaction.on_commit(_Woken(todo), using=using)
 

@@ -551,19 +551,34 @@ class SourceCursor(models.Model):
 
     A source that derives reminders from other rows (meetings, minutes,
     circulations) says, each time it runs, the earliest moment at which it could
-    plan something new; the sweep skips it until then. A change to a row it
-    watches sets `next_run_at` to NULL ("run at the next sweep") in the writer's
-    transaction, and adds one to `wakes`, which the sweep compares before storing
-    its new plan, so a wake that lands while the source runs is never overwritten.
+    plan something new; the sweep skips it until then, or until a `SourceWake`
+    row says that a row it watches changed. Only the sweep writes cursors.
     """
 
     # The source's dotted path, e.g. "meetings.reminder_sources.plan_meeting_reminders".
     name = models.CharField(max_length=200, unique=True)
     next_run_at = models.DateTimeField(null=True, blank=True)
-    wakes = models.PositiveBigIntegerField(default=0)
 
     def __str__(self) -> str:
         return f"{self.name}: {self.next_run_at or 'next sweep'}"
+
+
+class SourceWake(models.Model):
+    """ "Run this source at the next sweep": written by a change to a row it watches.
+
+    An INSERT in the writer's transaction, so it commits or rolls back with the
+    change, and takes no lock another writer waits for (an UPDATE of the cursor
+    row would queue every writer of meetings behind each other until commit).
+    The sweep deletes a source's wakes just before running it: a change committed
+    before that delete is seen by the run, one committed after it leaves its wake
+    for the next sweep.
+    """
+
+    # Looked up by the sweep's cursor query (EXISTS per source name).
+    name = models.CharField(max_length=200, db_index=True)
+
+    def __str__(self) -> str:
+        return f"wake {self.name}"
 
 
 # The document register lives in a sub-package; importing it here keeps its models

@@ -285,6 +285,7 @@ AUDIT_EXEMPT_MODELS = {
     "secretariat.Message": "delivery queue: one e-mail and its attempts; rebuilt from notifications",
     "secretariat.AuditSeal": "the hash chain over the history tables; a history of it would be circular",
     "secretariat.SourceCursor": "the sweep's schedule of its derived sources; rewritten every run, derived from other rows",
+    "secretariat.SourceWake": "a flag that a watched row changed, deleted by the next sweep; the change has its own history",
 }
 # The key of the audit hash chain. It never lives in the database, so SQL access
 # alone cannot re-seal an edited history row. Keep it when SECRET_KEY rotates.

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import threading
 
 import pytest
 import time_machine
 from django.db import connection, transaction
-from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -25,7 +25,7 @@ from secretariat.documents import services as documents
 from secretariat.documents.models import CirculationMode
 from secretariat.documents.reminders import plan_circulations
 from secretariat.history import acting_as, bulk_create_with_history, update_with_history
-from secretariat.models import Notification, SourceCursor
+from secretariat.models import Notification, SourceCursor, SourceWake
 from tests.documents.conftest import make_document
 from tests.factories import state
 from workgroups.models import ActionItem, OwnerKind, first_reminder_at
@@ -53,6 +53,10 @@ def tuesday():
 
 def _cursor(name: str) -> dt.datetime | None:
     return SourceCursor.objects.get(name=name).next_run_at
+
+
+def _woken(name: str) -> bool:
+    return SourceWake.objects.filter(name=name).exists()
 
 
 def _scheduled(network, days: int) -> Meeting:
@@ -125,11 +129,12 @@ def test_moving_a_meeting_wakes_the_meetings_source_and_nothing_goes_for_the_old
     reminded = Notification.objects.filter(kind="rsvp_pending", object_id=meeting.pk)
     assert reminded.exists()
     assert _cursor(MEETINGS) is not None
+    assert not _woken(MEETINGS)
     later = meeting.start + dt.timedelta(days=30)
     services.postpone_meeting(
         meeting, by=network.officer, start=later, end=later + dt.timedelta(hours=3), reason="Venue unavailable"
     )
-    assert _cursor(MEETINGS) is None
+    assert _woken(MEETINGS)
     with CaptureQueriesContext(connection) as whole:
         delivery.sweep()
     assert [q for q in whole.captured_queries if '"meetings_meeting"' in q["sql"]]
@@ -137,6 +142,7 @@ def test_moving_a_meeting_wakes_the_meetings_source_and_nothing_goes_for_the_old
     assert not Notification.objects.filter(kind="rsvp_pending", occurrence__startswith=later.isoformat()).exists()
     # Its next moment is now the new date's ten-day mark (within the hour's cap).
     assert _cursor(MEETINGS) == TUESDAY + delivery.RESWEEP_AFTER
+    assert not _woken(MEETINGS)
 
 
 def test_the_meetings_source_runs_at_its_moment_to_the_second(network, tuesday):
@@ -178,7 +184,7 @@ def _save_then_fail(meeting: Meeting, seen: list) -> None:
     """A service that writes a meeting, then fails: its transaction rolls back."""
     meeting.venue = "Elsewhere"
     meeting.save()
-    seen.append(_cursor(MEETINGS))
+    seen.append(_woken(MEETINGS))
     raise RuntimeError("the service failed after writing")
 
 
@@ -190,8 +196,9 @@ def test_a_failed_transaction_rolls_the_wake_back_with_it(network, tuesday):
     seen = []
     with pytest.raises(RuntimeError):
         _save_then_fail(meeting, seen)
-    assert seen == [None]  # woken inside the transaction...
-    assert _cursor(MEETINGS) == stored  # ... and not after it
+    assert seen == [True]  # woken inside the transaction...
+    assert not _woken(MEETINGS)  # ... and not after it
+    assert _cursor(MEETINGS) == stored
 
 
 def test_a_transaction_wakes_a_source_once_unless_a_savepoint_took_its_wake_back(network, tuesday):
@@ -199,7 +206,7 @@ def test_a_transaction_wakes_a_source_once_unless_a_savepoint_took_its_wake_back
     delivery.plan(timezone.now())
 
     def wakes(queries: CaptureQueriesContext) -> int:
-        return sum('UPDATE "secretariat_sourcecursor"' in q["sql"] for q in queries.captured_queries)
+        return sum('INSERT INTO "secretariat_sourcewake"' in q["sql"] for q in queries.captured_queries)
 
     with transaction.atomic():
         with CaptureQueriesContext(connection) as twice:
@@ -210,11 +217,11 @@ def test_a_transaction_wakes_a_source_once_unless_a_savepoint_took_its_wake_back
     with transaction.atomic():
         with pytest.raises(RuntimeError):
             _save_then_fail(meeting, [])
-        assert _cursor(MEETINGS) is not None  # the savepoint's wake went with it
+        assert not _woken(MEETINGS)  # the savepoint's wake went with it
         with CaptureQueriesContext(connection) as after:
             meeting.save()
         assert wakes(after) == 1
-        assert _cursor(MEETINGS) is None
+        assert _woken(MEETINGS)
 
 
 def test_the_bulk_helpers_wake_the_sources_that_watch_their_model(network, tuesday):
@@ -222,9 +229,9 @@ def test_the_bulk_helpers_wake_the_sources_that_watch_their_model(network, tuesd
     delivery.plan(timezone.now())
     with acting_as(network.officer):
         update_with_history(Meeting.objects.filter(pk=meeting.pk), venue="Elsewhere", reason="Test")
-    assert _cursor(MEETINGS) is None
-    assert _cursor(MINUTES_SOURCE) is None
-    assert _cursor(CIRCULATIONS) is not None
+    assert _woken(MEETINGS)
+    assert _woken(MINUTES_SOURCE)
+    assert not _woken(CIRCULATIONS)
 
 
 def test_a_wake_while_the_source_runs_is_not_overwritten_by_its_plan(network, tuesday, monkeypatch):
@@ -234,7 +241,7 @@ def test_a_wake_while_the_source_runs_is_not_overwritten_by_its_plan(network, tu
         def run(now: dt.datetime):
             result = source.plan(now)
             # Another transaction's wake (delivery.wake), committed while this source ran.
-            SourceCursor.objects.filter(name=source.name).update(next_run_at=None, wakes=F("wakes") + 1)
+            SourceWake.objects.create(name=source.name)
             return result
 
         return dataclasses.replace(source, plan=run)
@@ -242,5 +249,38 @@ def test_a_wake_while_the_source_runs_is_not_overwritten_by_its_plan(network, tu
     sources = [woken_meanwhile(s) if s.name == MEETINGS else s for s in delivery._sources]
     monkeypatch.setattr(delivery, "_sources", sources)
     delivery.plan(timezone.now())
-    assert _cursor(MEETINGS) is None
-    assert _cursor(MINUTES_SOURCE) is not None
+    assert _woken(MEETINGS)  # kept for the next sweep
+    assert not _woken(MINUTES_SOURCE)
+    with CaptureQueriesContext(connection) as next_sweep:
+        delivery.plan(timezone.now())
+    assert [q for q in next_sweep.captured_queries if '"meetings_meeting"' in q["sql"]]  # it ran again
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_writers_of_watched_rows_do_not_wait_for_each_other(network):
+    """A wake is an INSERT: a second writer commits while the first one's transaction is still open."""
+    first = make_meeting(network.officer, network.adgsom, days=20)
+    second = make_meeting(network.officer, network.adgsom, days=25)
+    delivery.plan(timezone.now())
+    committed = threading.Event()
+
+    def other_writer() -> None:
+        try:
+            with transaction.atomic():
+                meeting = Meeting.objects.get(pk=second.pk)
+                meeting.venue = "Bangkok"
+                meeting.save()
+            committed.set()
+        finally:
+            connection.close()
+
+    with transaction.atomic():
+        first.venue = "Jakarta"
+        first.save()  # this transaction's wake is written and stays uncommitted...
+        writer = threading.Thread(target=other_writer)
+        writer.start()
+        assert committed.wait(timeout=10), "the second writer waited for the first one's transaction"
+    writer.join()
+    assert SourceWake.objects.filter(name=MEETINGS).count() == 2
+    delivery.plan(timezone.now())
+    assert not _woken(MEETINGS)
