@@ -497,6 +497,10 @@ def goals_web(result: dict) -> tuple[list[dict], dict]:
     return rows, ref
 
 
+# Earlier runs against later ones, written by hand as fixes land; the report includes it.
+BEFORE_AFTER = ROOT / "bench" / "before_after.md"
+
+
 def render(results: dict) -> str:
     a = results["args"]
     m = results["machine"]
@@ -841,6 +845,9 @@ def render(results: dict) -> str:
             )
     lines += ["", "## Misses", ""]
     lines += misses or ["None in this run."]
+    if BEFORE_AFTER.exists():
+        # Kept by hand: the figures of earlier runs against this one, per fix.
+        lines += ["", BEFORE_AFTER.read_text().strip()]
     lines += [
         "",
         "## Reproducing",
