@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -35,8 +35,8 @@ def visible_links(user: User, meeting: Meeting):
     )
 
 
-def page_context(user: User, meeting: Meeting, *, agenda: list | None = None) -> dict[str, object]:
-    """What the meeting page shows of its documents: per item, for the whole meeting, and the link form."""
+def page_context(user: User, meeting: Meeting) -> dict[str, object]:
+    """What the meeting page shows of its documents: per item, for the whole meeting, and who may add more."""
     by_item: dict[int, list] = defaultdict(list)
     general = []
     for link in visible_links(user, meeting):
@@ -44,37 +44,32 @@ def page_context(user: User, meeting: Meeting, *, agenda: list | None = None) ->
             by_item[link.agenda_item_id].append(link.document)
         else:
             general.append(link)
-    can_manage = rules.can_manage_meetings(user)
-    form = None
-    if can_manage:
-        candidates = document_rules.visible_documents(user).order_by("-year", "body__code", "-number")
-        form = DocumentLinkForm(meeting=meeting, documents=candidates, agenda=agenda)
     return {
         "item_documents": dict(by_item),
         "meeting_documents": general,
         "document_count": sum(len(v) for v in by_item.values()) + len(general),
-        "document_link_form": form,
+        # The form that lists the register's every document has a page of its own.
+        "can_link_documents": rules.can_manage_meetings(user),
     }
 
 
 @login_required
-@require_POST
 def document_link(request: HttpRequest, pk: int) -> HttpResponse:
+    """Put a document of the register on the agenda: a page of its own, as its select lists the register."""
     meeting = rules.get_meeting_for_user(request.user, pk, write=True)
-    candidates = document_rules.visible_documents(request.user)
-    form = DocumentLinkForm(request.POST, meeting=meeting, documents=candidates)
-    if form.is_valid():
+    candidates = document_rules.visible_documents(request.user).order_by("-year", "body__code", "-number")
+    form = DocumentLinkForm(request.POST or None, meeting=meeting, documents=candidates)
+    if request.method == "POST" and form.is_valid():
         try:
             services.link_document(meeting, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+            form.add_error(None, exc)
         else:
             messages.success(
                 request, _("%(symbol)s is on the agenda.") % {"symbol": form.cleaned_data["document"].symbol}
             )
-    else:
-        messages.error(request, _("Choose a document, and an item of this meeting's agenda or none."))
-    return redirect(f"{meeting.get_absolute_url()}#documents")
+            return redirect(f"{meeting.get_absolute_url()}#documents")
+    return render(request, "meetings/document_link.html", {"form": form, "meeting": meeting})
 
 
 @login_required

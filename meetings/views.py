@@ -181,9 +181,10 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_manage": rules.can_manage_meetings(user),
         "is_chair": rules.is_chair(user, meeting),
         "can_adopt": rules.can_adopt_agenda(user, meeting),
-        "guest_form": GuestForm() if rules.can_manage_meetings(user) else None,
+        "can_invite_guests": rules.can_manage_meetings(user)
+        and (meeting.status == MeetingStatus.DRAFT or meeting.is_going_ahead),
         # Documents on the agenda, as the register's rules let this user read them.
-        **document_views.page_context(user, meeting, agenda=agenda),
+        **document_views.page_context(user, meeting),
         # Seam for a later app: "Matters arising".
         "matters_arising": arising,
         "matters_arising_total": arising[0].arising_total if arising else 0,
@@ -330,20 +331,19 @@ def meeting_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
 def guest_invite(request: HttpRequest, pk: int) -> HttpResponse:
+    """Invite a person by name: a page of its own, as its select lists every person."""
     meeting = rules.get_meeting_for_user(request.user, pk, write=True)
-    form = GuestForm(request.POST)
-    if form.is_valid():
+    form = GuestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
         try:
             services.invite_guest(meeting, by=request.user, person=form.cleaned_data["person"])
         except ValidationError as exc:
-            _refuse(request, exc)
+            _apply_errors(form, exc)
         else:
             messages.success(request, _("%(p)s is invited.") % {"p": form.cleaned_data["person"]})
-    else:
-        messages.error(request, _("Choose the person to invite."))
-    return redirect(meeting)
+            return redirect(meeting)
+    return render(request, "meetings/guest_invite.html", {"form": form, "meeting": meeting})
 
 
 @login_required

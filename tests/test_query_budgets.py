@@ -141,6 +141,7 @@ KINDS = {
     "meetings:minutes_circulate": "form",
     "meetings:minutes_return": "form",
     "meetings:guest_invite": "form",
+    "meetings:document_link": "form",
     "documents:create": "form",
     "documents:edit": "form",
     "documents:version_add": "form",
@@ -177,7 +178,6 @@ KINDS = {
     "meetings:minutes_comment": "verb",
     "meetings:minutes_submit": "verb",
     "meetings:minutes_approve": "verb",
-    "meetings:document_link": "verb",
     "meetings:document_unlink": "verb",
     "documents:acknowledge": "verb",
     "documents:withdraw": "verb",
@@ -194,11 +194,6 @@ EXEMPT: dict[str, str] = {}
 # Each is a known miss of issue 8, listed so that it cannot grow unnoticed: the
 # test fails if the count rises above the figure given here.
 OVER_BUDGET: dict[str, tuple[int, str]] = {
-    "meetings:detail": (
-        11,
-        "the secretariat's guest and document-link forms are two <select>s of every person and every "
-        "document (a query each); they should become search fields",
-    ),
     "meetings:history": (
         12,
         "the history of a meeting merges eight historical tables, a query each (as audit.entries takes them)",

@@ -67,7 +67,7 @@ def test_the_meeting_page_shows_each_reader_the_documents_it_may_read(client, ne
         docs.public.symbol,
         docs.adgsom.symbol,
     }
-    assert page.context["document_link_form"] is None
+    assert page.context["can_link_documents"] is False
     client.force_login(network.mmr)
     page = client.get(meeting.get_absolute_url())
     assert {d.symbol for d in page.context["item_documents"][meeting.item.pk]} == {
@@ -100,6 +100,14 @@ def test_the_register_filters_by_meeting_within_what_the_reader_may_read(client,
 
 def test_the_secretariat_links_and_unlinks_through_the_meeting_page(client, network, docs, meeting):
     client.force_login(network.officer)
+    page = client.get(meeting.get_absolute_url()).content.decode()
+    # The register's every document is offered on a page of its own, not on the meeting page.
+    assert 'name="document"' not in page
+    form_url = reverse("meetings:document_link", args=[meeting.pk])
+    assert f'href="{form_url}"' in page
+    form_page = client.get(form_url).content.decode()
+    assert docs.confidential.symbol in form_page
+    assert 'name="agenda_item"' in form_page
     response = client.post(
         reverse("meetings:document_link", args=[meeting.pk]), {"document": docs.confidential.pk, "agenda_item": ""}
     )
@@ -116,3 +124,12 @@ def test_a_document_is_linked_once_per_place_and_only_by_the_secretariat(network
         meeting_services.link_document(meeting, by=network.officer, document=docs.public)
     with pytest.raises(PermissionDenied):
         meeting_services.link_document(meeting, by=network.sgp, document=docs.restricted)
+
+
+def test_linking_without_a_document_says_so_on_the_form_and_links_nothing(client, network, docs, meeting):
+    client.force_login(network.officer)
+    before = MeetingDocument.objects.count()
+    response = client.post(reverse("meetings:document_link", args=[meeting.pk]), {"document": "", "agenda_item": ""})
+    assert response.status_code == 200
+    assert "This field is required" in response.content.decode()
+    assert MeetingDocument.objects.count() == before

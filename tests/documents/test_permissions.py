@@ -86,7 +86,9 @@ MATRIX = [
     ("documents:link", lambda n: ["no_objection", n.mmr_token], "get", _readers("mmr", others=400)),
     # The meeting pack and the agenda links live in meetings; readers of the WG-AI meeting get a pack.
     ("meetings:pack", lambda n: [n.meeting.pk], "get", _readers(*WGAI)),
-    ("meetings:document_link", lambda n: [n.meeting.pk], "post", _readers("officer", status=302, sgp=403, mmr=403)),
+    # An empty POST comes back as the form with its errors (200); the others may not write.
+    ("meetings:document_link", lambda n: [n.meeting.pk], "post", _readers("officer", status=200, sgp=403, mmr=403)),
+    ("meetings:document_link", lambda n: [n.meeting.pk], "get", _readers("officer", status=200, sgp=403, mmr=403)),
     (
         "meetings:document_unlink",
         lambda n: [n.meeting.pk, n.link.pk],

@@ -90,6 +90,7 @@ MATRIX = [
     ("meetings:close", lambda n: [n.held.pk], "post", secretariat_writes(302)),
     ("meetings:ics", lambda n: [n.upcoming.pk], "get", adgsom(200, 200, 200)),
     ("meetings:ics", lambda n: [n.wgai.pk], "get", wgai(200, 200, 200, 200)),
+    ("meetings:guest_invite", lambda n: [n.upcoming.pk], "get", secretariat_writes(200)),
     (
         "meetings:guest_invite",
         lambda n: [n.upcoming.pk],
