@@ -7,6 +7,7 @@ project folder with mail to the console (the embedded default of `make run`).
 
 from __future__ import annotations
 
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -21,10 +22,17 @@ DEBUG = env.bool("DEBUG", default=False)
 DEMO = env.bool("DEMO", default=False)
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="demo12345")
 
-# A development key is only acceptable while DEBUG is on; production must set one.
+# Commands that neither serve a request nor sign anything: they may run without a
+# key (a fresh checkout's `manage.py makemigrations --check`, a build's collectstatic).
+_KEYLESS_COMMANDS = {"makemigrations", "showmigrations", "sqlmigrate", "collectstatic", "help", "version"}
+_COMMAND = sys.argv[1] if len(sys.argv) > 1 and Path(sys.argv[0]).name == "manage.py" else ""
+# A development key is only acceptable while DEBUG is on (or for those commands);
+# production must set one.
 SECRET_KEY = env.str(
     "SECRET_KEY",
-    default="dev-only-insecure-key-0123456789-abcdefghijklmnopqrstuvwxyz-ASEAN" if DEBUG else "",
+    default="dev-only-insecure-key-0123456789-abcdefghijklmnopqrstuvwxyz-ASEAN"
+    if DEBUG or _COMMAND in _KEYLESS_COMMANDS
+    else "",
 )
 if not SECRET_KEY:
     raise environ.ImproperlyConfigured("Set SECRET_KEY (or DEBUG=1 for local development).")

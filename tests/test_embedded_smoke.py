@@ -121,3 +121,27 @@ def test_embedded_default_boots_on_sqlite_and_a_demo_delegate_signs_in(tmp_path:
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+
+
+def test_a_fresh_checkout_checks_its_migrations_without_a_key_but_serves_nothing_without_one(tmp_path):
+    env = {key: value for key, value in os.environ.items() if key not in STACK_VARIABLES | {"DEBUG"}}
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    check = subprocess.run(
+        [sys.executable, str(MANAGE), "makemigrations", "--check", "--dry-run"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert check.returncode == 0, check.stderr
+    serve = subprocess.run(
+        [sys.executable, str(MANAGE), "migrate", "--plan"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert serve.returncode != 0
+    assert "Set SECRET_KEY" in serve.stderr
