@@ -424,32 +424,28 @@ def seed_derived(anchor: dt.datetime) -> dict:
     officer = User.objects.filter(groups__name=SECRETARIAT_GROUP, is_active=True).order_by("pk").first()
     bodies = list(Body.objects.order_by("pk"))
     failed: list[str] = []
+
+    def three_hours_in_jakarta(n: int, start: dt.datetime) -> Meeting:
+        return meetings.create_meeting(
+            by=officer,
+            body=bodies[n % len(bodies)],
+            start=start,
+            end=start + dt.timedelta(hours=3),
+            time_zone="Asia/Jakarta",
+            venue="ASEAN Secretariat, Jakarta",
+        )
+
     with time_machine.travel(anchor - dt.timedelta(days=1), tick=False), acting_as(officer):
         for n, days in enumerate((2, 5, 8, 9, 12, 16, 20, 25, 30, 40, 50, 60)):
             start = anchor + dt.timedelta(days=days, hours=n % 5)
             try:
-                meeting = meetings.create_meeting(
-                    by=officer,
-                    body=bodies[n % len(bodies)],
-                    start=start,
-                    end=start + dt.timedelta(hours=3),
-                    time_zone="Asia/Jakarta",
-                    venue="ASEAN Secretariat, Jakarta",
-                )
-                meetings.schedule_meeting(meeting, by=officer)
+                meetings.schedule_meeting(three_hours_in_jakarta(n, start), by=officer)
             except Exception as exc:  # a body without delegations, a clash: the bench goes on
                 failed.append(f"meeting {days}d: {str(exc)[:120]}")
         for n, (days, submit) in enumerate(((-6, True), (-9, True), (-4, False))):
             start = anchor + dt.timedelta(days=days)
             try:
-                held = meetings.create_meeting(
-                    by=officer,
-                    body=bodies[n % len(bodies)],
-                    start=start,
-                    end=start + dt.timedelta(hours=3),
-                    time_zone="Asia/Jakarta",
-                    venue="ASEAN Secretariat, Jakarta",
-                )
+                held = three_hours_in_jakarta(n, start)
                 held.status = MeetingStatus.HELD
                 held.save()
                 meetings.create_minutes_version(held, by=officer, text="# Minutes\n\nThe meeting was held.")
