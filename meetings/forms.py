@@ -297,7 +297,7 @@ class DecisionSearchForm(forms.Form):
 
 
 class DocumentLinkForm(forms.Form):
-    """Put a document of the register on the agenda (the secretariat's form on the meeting page)."""
+    """Put a document of the register on the agenda (the secretariat's page of its own)."""
 
     # FilterSelect: the register's every document is an option (joined in Python, not rendered each).
     document = forms.ModelChoiceField(label=_("Document"), queryset=None, widget=FilterSelect)
@@ -309,18 +309,12 @@ class DocumentLinkForm(forms.Form):
         widget=FilterSelect,
     )
 
-    def __init__(
-        self, *args: object, meeting: Meeting, documents, agenda: list | None = None, **kwargs: object
-    ) -> None:
-        """`agenda`: the meeting's numbered agenda if the page has it already (no query for the choices)."""
+    def __init__(self, *args: object, meeting: Meeting, documents, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.fields["document"].queryset = documents
         self.fields["document"].label_from_instance = lambda d: f"{d.symbol} — {d.title}"
-        numbered = agenda if agenda is not None else numbered_agenda(meeting.agenda_items.all())
+        numbered = numbered_agenda(meeting.agenda_items.all())
         field = self.fields["agenda_item"]
         field.queryset = meeting.agenda_items.all()
         labels = {n.item.pk: f"{n.number} {n.item.title}" for n in numbered}
         field.label_from_instance = lambda item: labels.get(item.pk, item.title)
-        if agenda is not None:
-            # Rendered from the agenda in hand; a POST still checks against the queryset.
-            field.choices = [("", field.empty_label), *((n.item.pk, labels[n.item.pk]) for n in numbered)]
