@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 
 from secretariat import audit
 from secretariat.models import Body, Membership, Role, User
+from secretariat.pagecache import cached_page
 
 from . import document_views, rules, services
 from .forms import (
@@ -79,6 +80,7 @@ def _warn_out_of_hours(request: HttpRequest, meeting: Meeting) -> None:
 
 
 @login_required
+@cached_page
 def meeting_list(request: HttpRequest) -> HttpResponse:
     visible = rules.visible_meetings(request.user)
     when = request.GET.get("when", "upcoming")
@@ -150,6 +152,7 @@ MATTERS_ARISING_SHOWN = 25
 
 
 @login_required
+@cached_page
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     meeting = rules.get_meeting_for_user(user, pk)

@@ -135,6 +135,9 @@ if env.str("TEST_DATABASE_NAME", default=""):
 # the database, which stays the record: the list of one's sessions and ending them
 # (allauth.usersessions) keep working, and a flushed cache signs nobody out.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# The main pages keep their rendered parts in the cache per session until any row
+# is written, for this many seconds at most; 0 turns it off (secretariat.pagecache).
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=60)
 
 # --- Auth and accounts ----------------------------------------------------
 AUTH_USER_MODEL = "secretariat.User"

@@ -25,6 +25,7 @@ from . import audit, delivery, services
 from .context_processors import forget_unread_count
 from .forms import AuditFilterForm, InvitationAcceptForm, NotificationPreferencesForm, ProfileForm
 from .models import Message, MessageStatus, Notification, NotificationStatus, User
+from .pagecache import cached_page
 from .tokens import BadToken, invitation_from_token, unsubscribe_from_token
 
 
@@ -133,6 +134,7 @@ def _audit_filter(request: HttpRequest) -> tuple[AuditFilterForm, audit.LogFilte
 
 @login_required
 @require_GET
+@cached_page
 def audit_log(request: HttpRequest) -> HttpResponse:
     """Every change of every tracked record, filterable, for the secretariat."""
     form, flt = _audit_filter(request)

@@ -70,6 +70,12 @@ def _clear_cache() -> None:
 
 
 @pytest.fixture
+def cold_pages(settings: object) -> None:
+    """Pages rendered by their views every time (secretariat.pagecache off): for query counts."""
+    settings.PAGE_CACHE_SECONDS = 0
+
+
+@pytest.fixture
 def network(db: object) -> SimpleNamespace:
     """The three bodies of the pipeline and the named people."""
     ensure_reference_data()

@@ -38,6 +38,9 @@ from django.urls import get_resolver, reverse
 from tests.factories import ensure_reference_data
 from tests.test_url_coverage import OURS_UNDER_ACCOUNTS, THIRD_PARTY_PREFIXES, _names
 
+# Query counts are the views' own: the page cache would answer the second request.
+pytestmark = pytest.mark.usefixtures("cold_pages")
+
 # Queries a GET may make, by kind of URL. The issue sets home, list, detail and
 # API list; the others are ours:
 # - api_detail: one record of the API, with what it nests: a detail (10);

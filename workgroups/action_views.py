@@ -23,6 +23,7 @@ from meetings.models import AgendaItem, Decision
 from meetings.rules import visible_meetings
 from secretariat import audit
 from secretariat.models import Body, User
+from secretariat.pagecache import cached_page
 
 from . import rules, services
 from .forms import (
@@ -52,6 +53,7 @@ def filtered_items(user: User, params: object) -> tuple[ActionItemFilter, QueryS
 
 
 @login_required
+@cached_page
 def action_item_list(request: HttpRequest) -> HttpResponse:
     form, items = filtered_items(request.user, request.GET)
     page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))

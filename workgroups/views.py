@@ -21,6 +21,7 @@ from secretariat import audit, rules, services
 from secretariat.documents import rules as document_rules
 from secretariat.forms import BodyForm, DeactivateForm, EndMembershipForm, InviteForm, MembershipForm
 from secretariat.models import ROLE_ORDER, Body, Invitation, Membership, Role, User
+from secretariat.pagecache import cached_page
 
 from . import plan_views
 from . import rules as plan_rules
@@ -36,6 +37,7 @@ def _apply_errors(form: Form, exc: ValidationError) -> None:
 
 
 @login_required
+@cached_page
 def home(request: HttpRequest) -> HttpResponse:
     """My work: meetings, circulations and action items waiting for me, the bodies I sit in and my roles there."""
     user = request.user

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from secretariat import audit
 from secretariat.models import Body
+from secretariat.pagecache import cached_page
 
 from . import links, rules, services, tokens
 from .files import file_response
@@ -53,6 +54,7 @@ def _apply_errors(form: Form, exc: ValidationError) -> None:
 
 @login_required
 @require_GET
+@cached_page
 def document_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     visible = rules.visible_documents(user)
@@ -133,6 +135,7 @@ def _on_file(exc: ValidationError) -> ValidationError:
 
 @login_required
 @require_GET
+@cached_page
 def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     document = rules.get_document_for_user(user, pk)

@@ -32,3 +32,29 @@ def zone_name(context: template.Context) -> str:
 @register.filter
 def get_item(mapping: dict, key: object) -> object:
     return mapping.get(key)
+
+
+class PagePartNode(template.Node):
+    """Renders its block and, on a page that secretariat.pagecache is keeping, records the output."""
+
+    def __init__(self, name: str, nodelist: template.NodeList) -> None:
+        self.name = name
+        self.nodelist = nodelist
+
+    def render(self, context: template.Context) -> str:
+        output = self.nodelist.render(context)
+        parts = getattr(context.get("request"), "page_parts", None)
+        if parts is not None:
+            parts[self.name] = output
+        return output
+
+
+@register.tag
+def page_part(parser: template.base.Parser, token: template.base.Token) -> PagePartNode:
+    """`{% page_part "content" %}{% block content %}{% endblock %}{% endpage_part %}` (base.html only)."""
+    bits = token.split_contents()
+    if len(bits) != 2 or bits[1][0] not in "\"'" or bits[1][0] != bits[1][-1]:
+        raise template.TemplateSyntaxError("page_part takes one quoted name")
+    nodelist = parser.parse(("endpage_part",))
+    parser.delete_first_token()
+    return PagePartNode(bits[1][1:-1], nodelist)

@@ -12,6 +12,9 @@ from secretariat.documents import rules, services
 from secretariat.documents.models import CirculationMode, Position
 from tests.factories import state
 
+# Query counts are the views' own: the page cache would answer the second request.
+pytestmark = pytest.mark.usefixtures("cold_pages")
+
 
 @pytest.fixture
 def silence(network, docs):

@@ -26,6 +26,9 @@ from tests.factories import state
 
 from .conftest import make_document
 
+# Query counts are the views' own: the page cache would answer the second request.
+pytestmark = pytest.mark.usefixtures("cold_pages")
+
 
 def _many(network, n: int, *, body=None, classification=Classification.RESTRICTED) -> list[Document]:
     """`n` documents of WG-AI with two versions each, through the bulk path (no files needed to list them)."""

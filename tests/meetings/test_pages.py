@@ -16,6 +16,9 @@ from tests.factories import BodyFactory, MembershipFactory, UserFactory, state
 
 from .conftest import at, make_meeting
 
+# Query counts are the views' own: the page cache would answer the second request.
+pytestmark = pytest.mark.usefixtures("cold_pages")
+
 
 def _messages(response) -> list[str]:
     return [str(m) for m in response.context["messages"]] if response.context else []
