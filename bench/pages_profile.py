@@ -4,6 +4,8 @@ For each (role, path) given on the command line, signs the role's user in with
 Django's test client, requests the page twice (the first warms caches) and
 records, for the second request: status, wall time, SQL query count, total SQL
 time, the most repeated query shape (an N+1 shows up here) and the slowest query.
+These figures are the view's own: the page cache (secretariat.pagecache) is off
+for them. Then, with the cache on, the same for a request the cache answers.
 
     python bench/pages_profile.py --out FILE ROLE=EMAIL:PATH [ROLE=EMAIL:PATH ...]
 
@@ -25,7 +27,7 @@ from djangoenv import ROOT, shape
 # isort: split
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.test import Client
+from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 
 
@@ -115,7 +117,10 @@ def main() -> None:
             client.force_login(users.get(email=email))  # the first of AUTHENTICATION_BACKENDS
             clients[role] = client
         try:
-            results[f"{role} {path}"] = profile(clients[role], path) | {"cpu": cpu(clients[role], path)}
+            with override_settings(PAGE_CACHE_SECONDS=0):
+                cold = profile(clients[role], path) | {"cpu": cpu(clients[role], path)}
+            hit = profile(clients[role], path)
+            results[f"{role} {path}"] = cold | {"hit": {k: hit[k] for k in ("status", "ms", "queries", "sql_ms")}}
         except Exception as exc:  # a broken page is a finding, not a reason to stop
             results[f"{role} {path}"] = {"error": f"{type(exc).__name__}: {exc}"[:500]}
     Path(args.out).write_text(json.dumps(results, indent=2))

@@ -399,12 +399,15 @@ def wrk(port: int, path: str, sessions: list[str], args: argparse.Namespace) -> 
     }
 
 
-def web(args: argparse.Namespace, env: dict[str, str]) -> dict:
+def web(args: argparse.Namespace, env: dict[str, str], sessions: dict[str, list[str]] | None = None) -> dict:
+    """Every main page under wrk; `sessions` (from an earlier pass) saves signing in again."""
     port = free_port()
     result: dict = {"pages": [], "skipped": [], "notes": []}
     with gunicorn(env, args.workers, port) as proc:
-        sessions = {role: [sign_in(port, email) for _ in range(args.sessions)] for role, email in ROLES.items()}
-        log(f"signed in {args.sessions} times each as " + ", ".join(ROLES.values()))
+        if sessions is None:
+            sessions = {role: [sign_in(port, email) for _ in range(args.sessions)] for role, email in ROLES.items()}
+            log(f"signed in {args.sessions} times each as " + ", ".join(ROLES.values()))
+        result["sessions"] = sessions
         ids: dict[str, dict[str, int | None]] = {}
         for role, role_sessions in sessions.items():
             ids[role] = {}
@@ -495,6 +498,44 @@ def goals_web(result: dict) -> tuple[list[dict], dict]:
         p95_ratio = p["p95_ms"] / ref["p95_ms"] if ref["p95_ms"] else float("inf")
         rows.append({**p, "rps_ratio": rps_ratio, "p95_ratio": p95_ratio})
     return rows, ref
+
+
+def render_cold(cold: dict, profile: dict) -> list[str]:
+    """The pass with the page cache off: what each request costs when a write has just made it stale."""
+    rows, ref = goals_web(cold)
+    lines = [
+        "",
+        "### The same pages with the page cache off",
+        "",
+        "Above, the pages run as deployed: a person's second look at a page, while nothing has been written,"
+        " is answered from the page cache (secretariat.pagecache), and wrk asks for the same page over and over."
+        " Here the same run again with `PAGE_CACHE_SECONDS=0`, so every request is rendered by its view, as"
+        " after any write: this is the cost the cache saves, and the cost a page has on a busy day. The goals"
+        " are not judged on it. The last two columns: one request through Django's test client with the cache"
+        " off (the view's own) and one the cache answers, each as ms / queries.",
+        "",
+        "| page | role | req/s | p95 | × health req/s | × health p95 | failures | rendered | from the cache |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        prof = profile.get(f"{r['role']} {r['path']}", {})
+        rendered = f"{prof['ms']} / {prof['queries']}" if "queries" in prof else ""
+        hit = prof.get("hit", {})
+        cached = f"{hit['ms']} / {hit['queries']}" if "queries" in hit else ""
+        lines.append(
+            f"| {r['page']} | {r['role']} | {_fmt(r['rps'])} | {_fmt(r['p95_ms'])} | {r['rps_ratio']:.3f} |"
+            f" {r['p95_ratio']:.1f} | {r['failures']} | {rendered} | {cached} |"
+        )
+    low = min(rows, key=lambda r: r["rps_ratio"], default=None)
+    high = max(rows, key=lambda r: r["rps_ratio"], default=None)
+    if low and high:
+        lines += [
+            "",
+            f"Reference /health/ of this pass: {_fmt(ref['rps'])} req/s, p95 {_fmt(ref['p95_ms'])} ms. Without the"
+            f" cache the pages serve {low['rps_ratio']:.3f}× ({low['page']}, {low['role']}) to"
+            f" {high['rps_ratio']:.3f}× ({high['page']}, {high['role']}) of /health/'s requests per second.",
+        ]
+    return lines
 
 
 # Earlier runs against later ones, written by hand as fixes land; the report includes it.
@@ -613,6 +654,8 @@ def render(results: dict) -> str:
         if w.get("gunicorn_errors"):
             lines.append(f"\ngunicorn's log holds {w['gunicorn_errors']} errors (bench/out/gunicorn.log).")
         lines += ["", "Detail ids: " + "; ".join(w["notes"]) + "."]
+        if "web_cold" in results:
+            lines += render_cold(results["web_cold"], profile)
         for r in rows:
             if r["rps_ratio"] < RPS_GOAL or r["p95_ratio"] > P95_GOAL or r["failures"]:
                 prof = profile.get(f"{r['role']} {r['path']}", {})
@@ -897,6 +940,7 @@ def parse_args() -> argparse.Namespace:
         help="send the first sweep's backlog (minutes) instead of marking it sent",
     )
     parser.add_argument("--skip-web", action="store_true")
+    parser.add_argument("--skip-cold", action="store_true", help="leave out the pass with the page cache off")
     parser.add_argument("--skip-write", action="store_true")
     parser.add_argument("--skip-sweep", action="store_true")
     parser.add_argument("--db-name", default="bench_asean_ai_safe", help="must start with bench_; dropped first")
@@ -970,7 +1014,13 @@ def main() -> None:
     try:
         if not args.skip_web:
             results["web"] = web(args, env)
+            if not args.skip_cold:
+                log("the same pages again with the page cache off: every request rendered by its view")
+                cold_env = env | {"PAGE_CACHE_SECONDS": "0"}
+                results["web_cold"] = web(args, cold_env, sessions=results["web"]["sessions"])
             results["profile"] = profile_pages(env, results["web"]["pages"])
+            for key in ("web", "web_cold"):
+                results.get(key, {}).pop("sessions", None)
         if not args.skip_write:
             log(f"write path: {args.write_calls} mark-done calls with and without history")
             out = OUT / "writepath.json"

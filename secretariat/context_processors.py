@@ -20,19 +20,19 @@ def site(request: HttpRequest) -> dict[str, object]:
 UNREAD_TTL = 60
 
 
-def _unread_key(user_id: int) -> str:
+def unread_key(user_id: int) -> str:
     return f"bell:{user_id}"
 
 
 def forget_unread_count(user_id: int | None) -> None:
     """Drop the cached count of one person's bell (a notification was created or read)."""
     if user_id is not None:
-        cache.delete(_unread_key(user_id))
+        cache.delete(unread_key(user_id))
 
 
 def forget_unread_counts(user_ids: Iterable[int | None]) -> None:
     """The same for many people at once (notifications planned in bulk): one cache call."""
-    keys = [_unread_key(user_id) for user_id in user_ids if user_id is not None]
+    keys = [unread_key(user_id) for user_id in user_ids if user_id is not None]
     if keys:
         cache.delete_many(keys)
 
@@ -45,7 +45,7 @@ def unread_count(user_id: int) -> int:
     """
     from .models import Notification, NotificationStatus
 
-    key = _unread_key(user_id)
+    key = unread_key(user_id)
     cached = cache.get(key)
     if cached is not None:
         return cached
@@ -72,7 +72,11 @@ class _UnreadCount:
     def _count(self) -> int:
         if self._value is None:
             user = getattr(self.request, "user", None)
-            self._value = unread_count(user.pk) if user is not None and user.is_authenticated else 0
+            prefetched = getattr(self.request, "unread_count", None)  # secretariat.pagecache read it already
+            if prefetched is not None:
+                self._value = prefetched
+            else:
+                self._value = unread_count(user.pk) if user is not None and user.is_authenticated else 0
         return self._value
 
     def __int__(self) -> int:

@@ -2,8 +2,9 @@
 
 A page's own parts (title, breadcrumbs, content, scripts) are rendered by its
 view and kept in the cache under a key naming the session, the CSRF cookie, the
-URL with its query, the language, the viewer's zone and local date, and the
-*data generation*. The frame around them (header, bell, messages, footer) is
+URL with its query, the language, the viewer's zone and local date, together with
+the *data generation* they were rendered under; they are used again only while
+that is still the current generation. The frame around them (header, bell, messages, footer) is
 rendered fresh on every request, so the unread count and flash messages are
 never stale.
 
@@ -47,6 +48,7 @@ from django.shortcuts import render
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 
+from .context_processors import unread_key
 from .history import bulk_written
 
 logger = logging.getLogger(__name__)
@@ -103,21 +105,21 @@ bulk_written.connect(_on_write, dispatch_uid="pagecache.bulk_written", weak=Fals
 
 
 def page_key(request: HttpRequest) -> str | None:
-    """The cache key of this request's page, or None if it must not be cached."""
-    seconds = settings.PAGE_CACHE_SECONDS
+    """The cache key of this request's page, or None if it must not be cached.
+
+    The generation is not part of the key but of the value: the page and the
+    current generation are then read in one round trip (with the bell's count).
+    """
     user = getattr(request, "user", None)
     session_key = request.session.session_key if hasattr(request, "session") else None
     if (
-        not seconds
+        not settings.PAGE_CACHE_SECONDS
         or request.method != "GET"
         or user is None
         or not user.is_authenticated
         or not session_key
         or request.headers.get("HX-Request")
     ):
-        return None
-    current = generation()
-    if current is None:
         return None
     identity = "\n".join(
         [
@@ -127,7 +129,6 @@ def page_key(request: HttpRequest) -> str | None:
             translation.get_language() or "",
             timezone.get_current_timezone_name(),
             timezone.localdate().isoformat(),
-            current,
         ]
     )
     return "page:" + hashlib.sha256(identity.encode()).hexdigest()
@@ -149,14 +150,21 @@ def cached_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
         key = page_key(request)
         if key is None:
             return view(request, *args, **kwargs)
+        bell = unread_key(request.user.pk)
         try:
-            parts = cache.get(key)
+            found = cache.get_many([GENERATION_KEY, key, bell])
         except Exception:
             logger.warning("page cache: cannot read a page", exc_info=True)
             return view(request, *args, **kwargs)
-        if parts is not None:
+        current = found.get(GENERATION_KEY) or generation()
+        if current is None:
+            return view(request, *args, **kwargs)
+        if bell in found:
+            request.unread_count = found[bell]  # read with the page: the context processor need not ask
+        kept = found.get(key)
+        if kept is not None and kept["generation"] == current:
             # The parts are our own templates' output, escaped when they were rendered.
-            page = {name: mark_safe(html) for name, html in parts.items()}  # noqa: S308
+            page = {name: mark_safe(html) for name, html in kept["parts"].items()}  # noqa: S308
             response = render(request, "page_cached.html", {"page": page})
             response["X-Page-Cache"] = "hit"
             return response
@@ -166,7 +174,7 @@ def cached_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
         del request.page_parts
         if response.status_code == 200 and not response.streaming and "content" in captured:
             try:
-                cache.set(key, dict(captured), settings.PAGE_CACHE_SECONDS)
+                cache.set(key, {"generation": current, "parts": dict(captured)}, settings.PAGE_CACHE_SECONDS)
             except Exception:
                 logger.warning("page cache: cannot keep a page", exc_info=True)
             response["X-Page-Cache"] = "miss"

@@ -177,7 +177,7 @@ def test_a_write_changes_the_generation_at_once_and_again_at_commit(db, django_c
 
 
 def test_pages_and_writes_go_on_when_the_cache_is_unreachable(officer_client, network, meeting):
-    broken = mock.Mock(**{"get.side_effect": ConnectionError, "set.side_effect": ConnectionError})
+    broken = mock.Mock(**{f"{name}.side_effect": ConnectionError for name in ("get", "get_many", "set", "add")})
     with mock.patch.object(pagecache, "cache", broken):
         response = _get(officer_client, meeting.get_absolute_url())
         assert "X-Page-Cache" not in response
