@@ -64,12 +64,18 @@ def entries(records: Iterable[models.Model], *, limit: int = 200) -> list[Entry]
     return _entries(records, previous)
 
 
-def _entries(records: list[models.Model], previous: dict[int, Any], known: dict | None = None) -> list[Entry]:
+def _entries(records: list[models.Model], previous: dict[int, Any], *, users: bool = False) -> list[Entry]:
     """Entries for `records` (in their order), each diffed against `previous[id(record)]`.
 
-    `known` holds related objects already at hand, by (model, pk): they are not fetched again.
+    With `users`, who made each change is fetched with the users its fields name,
+    in the same query (records not read through select_related("history_user")).
     """
+    from django.contrib.auth import get_user_model
+
+    user_model = get_user_model()
     wanted: dict[type, set] = defaultdict(set)
+    if users:
+        wanted[user_model] = {r.history_user_id for r in records if r.history_user_id}
     diffs: dict[int, list] = {}
     for record in records:
         older = previous.get(id(record))
@@ -82,11 +88,9 @@ def _entries(records: list[models.Model], previous: dict[int, Any], known: dict 
             field = record.instance_type._meta.get_field(change.field)
             if field.is_relation:
                 wanted[field.related_model].update(v for v in (change.old, change.new) if v is not None)
-    related = dict(known or {})
-    for model, pks in wanted.items():
-        missing = {pk for pk in pks if (model, pk) not in related}
-        if missing:
-            related.update(((model, pk), obj) for pk, obj in model._default_manager.in_bulk(missing).items())
+    related = {
+        (model, pk): obj for model, pks in wanted.items() for pk, obj in model._default_manager.in_bulk(pks).items()
+    }
 
     result = []
     for record in records:
@@ -102,7 +106,7 @@ def _entries(records: list[models.Model], previous: dict[int, Any], known: dict 
         result.append(
             Entry(
                 when=record.history_date,
-                who=record.history_user,
+                who=related.get((user_model, record.history_user_id)) if users else record.history_user,
                 kind=KIND_LABELS.get(record.history_type, record.history_type),
                 reason=record.history_change_reason or "",
                 label=_label(record),
@@ -219,22 +223,16 @@ def union(branches: list[models.QuerySet], *, records: bool = False) -> models.Q
 
 
 def record_entries(values: Iterable[tuple]) -> list[Entry]:
-    """Entries for rows of `union(..., records=True)`, in their order; their users in one query."""
-    from django.contrib.auth import get_user_model
-
-    values = list(values)
+    """Entries for rows of `union(..., records=True)`, in their order."""
     by_label = historical_models()
-    user_model = get_user_model()
-    users = user_model.objects.in_bulk({v[6] for v in values if v[6]})
     records, previous = [], {}
     for v in values:
         history_model = by_label[v[1]]
         record = _from_row(history_model, v[7])
-        record.history_user = users.get(v[6])
         records.append(record)
         if v[8] is not None:
             previous[id(record)] = _from_row(history_model, v[8])
-    return _entries(records, previous, known={(user_model, pk): user for pk, user in users.items()})
+    return _entries(records, previous, users=True)
 
 
 def _from_row(history_model: type[models.Model], row: dict) -> models.Model:
