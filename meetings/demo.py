@@ -15,7 +15,9 @@
 Written as the record of what happened (dates in the past, no e-mails planned).
 Idempotent: a meeting is found by body and number and left alone if it exists.
 `--scale N` adds `SYNTHETIC_PER_SCALE × (N - 1)` closed synthetic meetings with
-their agendas and delegations through the bulk path, so `--scale 1` equals no flag.
+their agendas and delegations through the bulk path, so `--scale 1` equals no flag;
+their history runs draft, scheduled, agenda adopted, held, closed (delegations:
+invited, answered, attended), each step on its day.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from collections.abc import Callable
 from django.utils import timezone
 
 from secretariat import demo
-from secretariat.history import bulk_create_with_history, save_with_reason
+from secretariat.history import Step, bulk_create_with_past, save_with_reason
 from secretariat.models import Membership, MemberState, Role, User
 
 from .models import (
@@ -415,26 +417,73 @@ def _seed_volume(network: demo.Network, scale: int) -> int:
                 created_at=start - dt.timedelta(days=30),
             )
         )
-    bulk_create_with_history(meetings, reason="Demo volume")
+    bulk_create_with_past(meetings, lambda m: _meeting_steps(m, officer))
     created = list(
         Meeting.objects.filter(number__gte=SYNTHETIC_FIRST_NUMBER).exclude(
             pk__in=AgendaItem.objects.filter(meeting__number__gte=SYNTHETIC_FIRST_NUMBER).values("meeting_id")
         )
     )
-    members = {body.pk: sorted(_members(body.pk)) for body in bodies}
+    members = {body.pk: _members(body.pk) for body in bodies}
     items = [
-        AgendaItem(meeting=m, position=p, title=title, purpose=Purpose.NOTING)
+        AgendaItem(meeting=m, position=p, title=title, purpose=Purpose.NOTING, outcome="The meeting noted the item.")
         for m in created
         for p, title in enumerate(("Opening of the meeting", "Adoption of the agenda", "Reports", "Other matters"))
     ]
-    bulk_create_with_history(items, reason="Demo volume")
+    by_pk = {m.pk: m for m in created}
+    bulk_create_with_past(items, lambda i: _agenda_steps(by_pk[i.meeting_id], officer))
     delegations = [
-        Delegation(meeting=m, member_state_id=state_id, rsvp=Rsvp.ATTENDING, attended=True)
+        Delegation(
+            meeting=m,
+            member_state_id=state_id,
+            rsvp=Rsvp.ATTENDING,
+            answered_at=m.created_at + dt.timedelta(days=10),
+            answered_by=people[0][0],
+            attended=True,
+        )
         for m in created
-        for state_id in members[m.body_id]
+        for state_id, people in sorted(members[m.body_id].items())
     ]
-    bulk_create_with_history(delegations, reason="Demo volume")
+    states = {state.pk: state for state in network.states.values()}
+    bulk_create_with_past(
+        delegations, lambda d: _delegation_steps(d, by_pk[d.meeting_id], states[d.member_state_id], officer)
+    )
     return len(created)
+
+
+def _meeting_steps(meeting: Meeting, officer: User) -> list[Step]:
+    """Drafted a month ahead, scheduled the next day, agenda adopted, held, closed a month later."""
+    draft = {"agenda_status": AgendaStatus.DRAFT, "agenda_adopted_at": None, "agenda_adopted_by": None}
+    return [
+        Step(meeting.created_at, "Meeting created as a draft", {**draft, "status": MeetingStatus.DRAFT}, officer),
+        Step(
+            meeting.created_at + dt.timedelta(days=1),
+            "Scheduled; invitations sent",
+            {**draft, "status": MeetingStatus.SCHEDULED},
+            officer,
+        ),
+        Step(meeting.start, "Agenda adopted", {"status": MeetingStatus.SCHEDULED}, officer),
+        Step(meeting.end, "Marked as held", {"status": MeetingStatus.HELD}, officer),
+        Step(meeting.end + dt.timedelta(days=30), "Closed", {}, officer),
+    ]
+
+
+def _agenda_steps(meeting: Meeting, officer: User) -> list[Step]:
+    """Added when the meeting was scheduled; its outcome recorded on the day."""
+    return [
+        Step(meeting.created_at + dt.timedelta(days=1), "Item added", {"outcome": ""}, officer),
+        Step(meeting.end, "Outcome recorded", {}, officer),
+    ]
+
+
+def _delegation_steps(delegation: Delegation, meeting: Meeting, state: MemberState, officer: User) -> list[Step]:
+    """Invited when the meeting was scheduled, answered ten days on, attendance recorded on the day."""
+    answer = f"{state} answered: {Rsvp.ATTENDING.label}"
+    pending = {"rsvp": Rsvp.PENDING, "answered_at": None, "answered_by": None, "attended": None}
+    return [
+        Step(meeting.created_at + dt.timedelta(days=1), "Delegation invited", pending, officer),
+        Step(delegation.answered_at, answer, {"attended": None}, delegation.answered_by),
+        Step(meeting.end, "Attendance recorded", {}, officer),
+    ]
 
 
 def seed_meetings(network: demo.Network, *, scale: int = 1, log: Callable[[str], None] = print) -> None:

@@ -9,7 +9,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import models
+from django.db import connection, models
+from django.db.models import F, Func, Value, Window
+from django.db.models.functions import Lag
 
 KIND_LABELS = {"+": "created", "~": "changed", "-": "deleted"}
 
@@ -47,8 +49,9 @@ def _display(field: models.Field, value: Any, related: dict[tuple[type, Any], An
 def entries(records: Iterable[models.Model], *, limit: int = 200) -> list[Entry]:
     """Turn historical records (any mix of models) into entries, newest first.
 
-    Each record is compared with the previous record of the same object; related
-    objects are fetched in one query per related model, not one per row.
+    Each record is compared with the previous record of the same object among
+    `records`; related objects are fetched in one query per related model, not one
+    per row.
     """
     records = sorted(records, key=lambda r: r.history_date, reverse=True)[:limit]
     by_object: dict[tuple[type, Any], list] = defaultdict(list)
@@ -58,8 +61,21 @@ def entries(records: Iterable[models.Model], *, limit: int = 200) -> list[Entry]
     for chain in by_object.values():
         for older, newer in itertools.pairwise(chain):
             previous[id(newer)] = older
+    return _entries(records, previous)
 
+
+def _entries(records: list[models.Model], previous: dict[int, Any], *, users: bool = False) -> list[Entry]:
+    """Entries for `records` (in their order), each diffed against `previous[id(record)]`.
+
+    With `users`, who made each change is fetched with the users its fields name,
+    in the same query (records not read through select_related("history_user")).
+    """
+    from django.contrib.auth import get_user_model
+
+    user_model = get_user_model()
     wanted: dict[type, set] = defaultdict(set)
+    if users:
+        wanted[user_model] = {r.history_user_id for r in records if r.history_user_id}
     diffs: dict[int, list] = {}
     for record in records:
         older = previous.get(id(record))
@@ -90,7 +106,7 @@ def entries(records: Iterable[models.Model], *, limit: int = 200) -> list[Entry]
         result.append(
             Entry(
                 when=record.history_date,
-                who=record.history_user,
+                who=related.get((user_model, record.history_user_id)) if users else record.history_user,
                 kind=KIND_LABELS.get(record.history_type, record.history_type),
                 reason=record.history_change_reason or "",
                 label=_label(record),
@@ -143,8 +159,6 @@ def log_queryset(flt: LogFilter) -> models.QuerySet:
     Each branch filters on its own table (history_date and history_user are
     indexed by simple-history), so PostgreSQL merges index scans for a page.
     """
-    from django.db.models import CharField, Value
-
     branches = []
     for label, history_model in historical_models().items():
         if flt.model and flt.model != label:
@@ -166,23 +180,64 @@ def log_queryset(flt: LogFilter) -> models.QuerySet:
             )
         elif flt.kind in KINDS:
             qs = qs.filter(history_type=KINDS[flt.kind])
-        branches.append(
-            qs.order_by()
-            .annotate(model_label=Value(label, output_field=CharField()))
-            .values_list(
-                "history_date",
-                "model_label",
-                "id",
-                "history_id",
-                "history_type",
-                "history_change_reason",
-                "history_user_id",
-            )
-        )
+        branches.append(qs)
     if not branches:
         return historical_models()["secretariat.Body"].objects.none().values_list("history_date")
-    combined = branches[0].union(*branches[1:], all=True) if len(branches) > 1 else branches[0]
+    return union(branches)
+
+
+COLUMNS = (
+    "history_date",
+    "model_label",
+    "id",
+    "history_id",
+    "history_type",
+    "history_change_reason",
+    "history_user_id",
+)
+
+
+def union(branches: list[models.QuerySet], *, records: bool = False) -> models.QuerySet:
+    """Querysets of historical rows (any tables) as one UNION ALL of COLUMNS, newest first.
+
+    With `records`, each row also carries the whole historical row and the previous
+    row of the same object among its branch's rows (a window over the branch), as
+    JSON: `record_entries` turns a page of them into entries with their changes, in
+    one query however many tables the page draws on.
+    """
+    values = []
+    for qs in branches:
+        qs = qs.order_by().annotate(
+            model_label=Value(qs.model.instance_type._meta.label, output_field=models.CharField())
+        )
+        columns = COLUMNS
+        if records:
+            table = connection.ops.quote_name(qs.model._meta.db_table)
+            row = Func(template=f"to_jsonb({table})", output_field=models.JSONField())  # the whole row
+            earlier = Window(Lag(row), partition_by=[F("id")], order_by=[F("history_date"), F("history_id")])
+            qs = qs.annotate(record_row=row, previous_row=earlier)
+            columns = (*COLUMNS, "record_row", "previous_row")
+        values.append(qs.values_list(*columns))
+    combined = values[0].union(*values[1:], all=True) if len(values) > 1 else values[0]
     return combined.order_by("-history_date")
+
+
+def record_entries(values: Iterable[tuple]) -> list[Entry]:
+    """Entries for rows of `union(..., records=True)`, in their order."""
+    by_label = historical_models()
+    records, previous = [], {}
+    for v in values:
+        history_model = by_label[v[1]]
+        record = _from_row(history_model, v[7])
+        records.append(record)
+        if v[8] is not None:
+            previous[id(record)] = _from_row(history_model, v[8])
+    return _entries(records, previous, users=True)
+
+
+def _from_row(history_model: type[models.Model], row: dict) -> models.Model:
+    """A historical record (unsaved) from its row as `to_jsonb` gave it."""
+    return history_model(**{f.attname: f.to_python(row[f.column]) for f in history_model._meta.concrete_fields})
 
 
 @dataclasses.dataclass

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-from collections.abc import Iterable, Iterator, Sequence
+import dataclasses
+import datetime as dt
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from django.db import models, transaction
@@ -143,6 +145,74 @@ def bulk_update_with_history(
         _seal(model, [obj.pk for obj in objs])
         bulk_written.send(sender=model, using=transaction.get_connection().alias)
     return updated
+
+
+@dataclasses.dataclass
+class Step:
+    """A state a row was in, from `when`: the fields that differed from its present values."""
+
+    when: dt.datetime
+    reason: str
+    values: dict[str, Any] = dataclasses.field(default_factory=dict)
+    by: Any = None  # who made the change (default: the current actor)
+
+
+def bulk_create_with_past(
+    objs: Sequence[models.Model],
+    steps: Callable[[models.Model], Sequence[Step]],
+    *,
+    batch_size: int = 1000,
+) -> list[models.Model]:
+    """Create rows as they are now, with the history of how they got there (seeding).
+
+    `steps(obj)` lists the states a row went through, oldest first: its creation
+    (a "+" row), then each change (a "~" row), each at its own date, for its own
+    reason, by its own actor; the last step is usually the present (no values).
+    The historical rows are written in that order, so each object's chain runs
+    oldest to newest, and sealed as written (no read-back).
+    """
+    from .audit_chain import seal_rows
+
+    if not objs:
+        return []
+    model = type(objs[0])
+    history_model = model.history.model
+    columns = [f.attname for f in history_model._meta.concrete_fields]
+    tracked = [f.attname for f in history_model.tracked_fields]
+    actor = current_actor()
+    with transaction.atomic(), _bulk_writes():
+        created = model._default_manager.bulk_create(objs, batch_size=batch_size)
+        plans = [(obj, steps(obj)) for obj in created]
+        rows = []
+        for n in range(max(len(plan) for _, plan in plans)):
+            kind = "~" if n else "+"
+            stage = []
+            for obj, plan in plans:
+                if n < len(plan):
+                    step = plan[n]
+                    row = {name: getattr(obj, name) for name in tracked}
+                    row.update(_attnames(model, step.values))
+                    row.update(
+                        history_id=None,
+                        history_date=step.when,
+                        history_change_reason=step.reason,
+                        history_type=kind,
+                        history_user_id=getattr(step.by or actor, "pk", None),
+                    )
+                    stage.append(history_model(*[row.get(name) for name in columns]))
+            # One stage after the other: an object's rows get ascending history ids.
+            rows += history_model.objects.bulk_create(stage, batch_size=batch_size)
+        seal_rows(rows)
+        bulk_written.send(sender=model, using=transaction.get_connection().alias)
+    return created
+
+
+def _attnames(model: type[models.Model], values: dict[str, Any]) -> dict[str, Any]:
+    found = {}
+    for name, value in values.items():
+        field = model._meta.get_field(name)
+        found[field.attname] = value.pk if isinstance(value, models.Model) else value
+    return found
 
 
 def _seal(model: type[models.Model], pks: list[Any]) -> None:

@@ -14,7 +14,8 @@
 Written as the record of what happened (dates in the past, no e-mails planned).
 Idempotent: tasks and items are found by body and title. `--scale N` adds
 `SYNTHETIC_PER_SCALE × (N - 1)` synthetic items through the bulk path, so
-`--scale 1` equals no flag.
+`--scale 1` equals no flag; each with its past (recorded, due date moved,
+started, closed, a thread of notes), each step a historical row on its day.
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ from collections.abc import Callable
 from django.utils import timezone
 
 from secretariat import demo
-from secretariat.history import bulk_create_with_history, save_with_reason
-from secretariat.models import Body, MemberState, User
+from secretariat.history import Step, bulk_create_with_past, save_with_reason
+from secretariat.models import Body, Membership, MemberState, Role, User
 
 from .models import (
     ActionItem,
@@ -490,43 +491,78 @@ def _synthetic(network: demo.Network, officer: User, scale: int, now: dt.datetim
                 next_reminder_at=first_reminder_at(due, status),
             )
         )
-    bulk_create_with_history(items, reason="Demo volume", batch_size=1000)
-    _synthetic_threads(officer, have, wanted)
+    people = _state_people(network, officer)
+    created = bulk_create_with_past(items, lambda item: _item_steps(item, people), batch_size=1000)
+    _synthetic_threads(created, people)
     return len(items)
 
 
-def _synthetic_threads(officer: User, have: int, wanted: int) -> None:
-    """Each new synthetic item's thread: a note from its owner state, and its status changes."""
-    titles = [f"{SYNTHETIC_PREFIX} {n + 1}" for n in range(have, wanted)]
+def _state_people(network: demo.Network, officer: User) -> dict[int | None, User]:
+    """Who speaks for each member state on WG-AI (its head), the secretariat for the rest."""
+    heads = Membership.objects.filter(body=network.bodies["WG-AI"], role=Role.HEAD, end__isnull=True)
+    people: dict[int | None, User] = {None: officer}
+    people.update((m.member_state_id, m.person) for m in heads.select_related("person"))
+    return people
+
+
+def _item_steps(item: ActionItem, people: dict[int | None, User]) -> list[Step]:
+    """Recorded open by the secretariat, started and closed by its owner state, each on its day.
+
+    Every other item's due date was put back a month a few days after it was recorded.
+    """
+    owner = people.get(item.owner_state_id, people[None])
+    recorded = {"status": OPEN, "started_at": None, "closed_at": None, "completion_note": "", "drop_reason": ""}
+    steps = [Step(item.created_at, "Recorded", recorded, by=people[None])]
+    if item.pk % 2:
+        steps[0].values = {**recorded, "due_date": item.due_date - dt.timedelta(days=30)}
+        steps.append(Step(item.created_at + dt.timedelta(days=3), "Edited", recorded, by=people[None]))
+    if item.started_at is not None:
+        values = {"status": WIP, "closed_at": None, "completion_note": "", "drop_reason": ""}
+        steps.append(Step(item.started_at, "Work started", values if item.closed_at else {}, by=owner))
+    if item.closed_at is not None:
+        reason = f"Done: {item.completion_note}" if item.status == DONE else f"Dropped: {item.drop_reason}"
+        steps.append(Step(item.closed_at, reason, by=owner if item.status == DONE else people[None]))
+    return steps
+
+
+# A synthetic item's notes, days after it was recorded.
+THREAD = (
+    (2, "Consultations with the national agencies are under way."),
+    (9, "A first draft has been shared with the working group for comments."),
+    (14, "Comments received; the national report is being finalised."),
+)
+
+
+def _synthetic_threads(items: list[ActionItem], people: dict[int | None, User]) -> None:
+    """Each new synthetic item's thread: notes from its owner state, and its status changes."""
     updates = []
-    for start in range(0, len(titles), 5000):
-        batch = ActionItem.objects.filter(title__in=titles[start : start + 5000]).values_list(
-            "pk", "owner_state_id", "status", "created_at", "started_at", "closed_at"
-        )
-        for pk, state_id, status, created, started, closed in batch:
+    for item in items:
+        owner = people.get(item.owner_state_id, people[None])
+        for days, text in THREAD:
             updates.append(
                 ProgressUpdate(
-                    action_item_id=pk,
-                    author=officer,
-                    member_state_id=state_id,
-                    text="Consultations with the national agencies are under way.",
-                    created_at=created + dt.timedelta(days=2),
+                    action_item_id=item.pk,
+                    author=owner,
+                    member_state_id=item.owner_state_id,
+                    text=text,
+                    created_at=item.created_at + dt.timedelta(days=days),
                 )
             )
-            for moment, new_status in ((started, WIP), (closed, status)):
-                if moment is not None:
-                    updates.append(
-                        ProgressUpdate(
-                            action_item_id=pk,
-                            kind=UpdateKind.STATUS,
-                            status=new_status,
-                            author=officer,
-                            member_state_id=state_id,
-                            text="Delivered." if new_status == DONE else "Status changed.",
-                            created_at=moment,
-                        )
+        for moment, new_status in ((item.started_at, WIP), (item.closed_at, item.status)):
+            if moment is not None:
+                updates.append(
+                    ProgressUpdate(
+                        action_item_id=item.pk,
+                        kind=UpdateKind.STATUS,
+                        status=new_status,
+                        author=owner,
+                        member_state_id=item.owner_state_id,
+                        text="Delivered." if new_status == DONE else "Status changed.",
+                        created_at=moment,
                     )
-    bulk_create_with_history(updates, reason="Demo volume", batch_size=1000)
+                )
+    labels = {kind: str(label) for kind, label in UpdateKind.choices}
+    bulk_create_with_past(updates, lambda u: [Step(u.created_at, labels[u.kind], by=u.author)], batch_size=1000)
 
 
 def seed_work(network: demo.Network, *, scale: int = 1, log: Callable[[str], object] = print) -> None:

@@ -12,7 +12,8 @@ Idempotent: documents are found by body and title, circulations by version and
 procedure. Files go through the same checks and storage as uploads. Past
 circulations are written as the record of what happened (no e-mails planned).
 `--scale N` adds SYNTHETIC_PER_SCALE × (N - 1) synthetic documents (ten years of
-them) through the bulk path.
+them) through the bulk path, registered on days of their year; the public ones
+were registered restricted and declassified a quarter later.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from secretariat import demo
-from secretariat.history import bulk_create_with_history, save_with_reason
+from secretariat.history import Step, bulk_create_with_history, bulk_create_with_past, save_with_reason
 from secretariat.models import Body, Membership, MemberState, Role, User
 
 from . import services
@@ -454,13 +455,13 @@ def _synthetic(network: demo.Network, officer: User, scale: int) -> None:
                 title=f"{SYNTHETIC} {i}: {('risk assessment', 'testing regime', 'incident reporting')[i % 3]}",
                 description="Synthetic volume for benchmarks.",
                 classification=classification,
+                created_at=_registered(issued, i),
                 created_by=officer,
             )
         )
-    bulk_create_with_history(documents, reason="Demo volume")
-    created = Document.objects.filter(symbol__in=[d.symbol for d in documents])
+    bulk_create_with_past(documents, _document_steps)
     versions = []
-    for document in created:
+    for document in documents:
         content = f"{document.title}\n\nSynthetic text.\n".encode()
         name = default_storage.save(f"documents/{document.pk}/synthetic-rev1.txt", ContentFile(content))
         versions.append(
@@ -474,10 +475,29 @@ def _synthetic(network: demo.Network, officer: User, scale: int) -> None:
                 content_type="text/plain; charset=utf-8",
                 size=len(content),
                 sha256=hashlib.sha256(content).hexdigest(),
+                uploaded_at=document.created_at,
                 uploaded_by=officer,
             )
         )
-    bulk_create_with_history(versions, reason="Demo volume")
+    bulk_create_with_past(versions, lambda v: [Step(v.uploaded_at, "Rev.1 uploaded")])
+
+
+def _registered(year: int, i: int) -> dt.datetime:
+    """A moment in `year` (this year's papers: in its past), spread over the year's days."""
+    start = dt.datetime(year, 1, 5, 9, tzinfo=dt.UTC)
+    moment = start + dt.timedelta(days=(i * 7) % 340)
+    return min(moment, timezone.now() - dt.timedelta(days=1 + i % 30))
+
+
+def _document_steps(document: Document) -> list[Step]:
+    """Registered restricted; a public paper was declassified a quarter later (as papers are, once noted)."""
+    if document.classification != Classification.PUBLIC:
+        return [Step(document.created_at, "Registered")]
+    restricted, public = Classification.RESTRICTED.label, Classification.PUBLIC.label
+    return [
+        Step(document.created_at, "Registered", {"classification": Classification.RESTRICTED}),
+        Step(document.created_at + dt.timedelta(days=90), f"Reclassified from {restricted} to {public}"),
+    ]
 
 
 def seed_documents(network: demo.Network, *, scale: int = 1, log: Callable[[str], object] = print) -> None:

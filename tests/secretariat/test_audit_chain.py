@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from secretariat import services
-from secretariat.history import acting_as, bulk_create_with_history, update_with_history
+from secretariat.history import Step, acting_as, bulk_create_with_history, bulk_create_with_past, update_with_history
 from secretariat.models import AuditSeal, Body, Membership
 
 
@@ -28,6 +31,33 @@ def test_sealing_a_bulk_write_costs_the_same_queries_for_3_or_300_rows(network, 
     # INSERT seals, release. Update: SELECT bodies, savepoint, UPDATE bodies, INSERT history,
     # SELECT unsealed rows, SELECT tips, INSERT seals, release.
     assert (len(created), len(updated)) == (7, 8)
+    _verify()
+
+
+def test_rows_created_with_their_past_carry_each_step_in_order_and_verify(network):
+    """Seeding writes how a row got where it is: a "+" and a "~" per step, dated, attributed, chained."""
+    then = timezone.now() - dt.timedelta(days=400)
+
+    def steps(body: Body) -> list[Step]:
+        return [
+            Step(then, "Set up", {"name": "Draft name", "is_active": True}),
+            Step(then + dt.timedelta(days=30), "Renamed", {"is_active": True}, by=network.chair),
+            Step(then + dt.timedelta(days=300), "Wound up"),
+        ]
+
+    with acting_as(network.officer):
+        bodies = [Body(code=f"TF-{n}", name=f"Task force {n}", is_active=False) for n in range(3)]
+        bulk_create_with_past(bodies, steps)
+    record = list(Body.history.filter(code="TF-1").order_by("history_id"))
+    assert [(r.history_type, r.name, r.is_active) for r in record] == [
+        ("+", "Draft name", True),
+        ("~", "Task force 1", True),
+        ("~", "Task force 1", False),
+    ]
+    assert [r.history_date for r in record] == [s.when for s in steps(bodies[1])]
+    assert [r.history_user for r in record] == [network.officer, network.chair, network.officer]
+    assert [r.history_change_reason for r in record] == ["Set up", "Renamed", "Wound up"]
+    assert not Body.objects.get(code="TF-1").is_active
     _verify()
 
 

@@ -55,10 +55,20 @@ def test_the_demo_is_idempotent_and_scale_adds_synthetic_items(db):
     assert ActionItem.objects.count() == plain[1] + SYNTHETIC_PER_SCALE
     call_command("seed_demo", scale=2, verbosity=0)
     assert ActionItem.objects.count() == plain[1] + SYNTHETIC_PER_SCALE
-    assert ActionItem.history.count() == plain[2] + SYNTHETIC_PER_SCALE
     synthetic = ActionItem.objects.filter(title__startswith=SYNTHETIC_PREFIX)
-    # Every synthetic item has a thread, and a closed one records how it got there.
+    # Every synthetic item has a thread, and a closed one records how it got there:
+    # recorded open, started, done, each on its own day, by someone, for a reason.
     assert not synthetic.filter(updates__isnull=True).exists()
     done = synthetic.filter(status="done").first()
-    assert list(done.updates.order_by("created_at").values_list("status", flat=True)) == ["", "in_progress", "done"]
-    assert ProgressUpdate.history.filter(action_item_id=done.pk).count() == 3
+    thread = list(done.updates.order_by("created_at").values_list("status", flat=True))
+    assert thread == ["", "in_progress", "", "", "done"]
+    assert ProgressUpdate.history.filter(action_item_id=done.pk).count() == 5
+    record = list(ActionItem.history.filter(id=done.pk).order_by("history_date"))
+    statuses = [r.status for r in record]
+    assert statuses[0] == "open"
+    assert statuses[-2:] == ["in_progress", "done"]
+    assert [r.history_type for r in record] == ["+"] + ["~"] * (len(record) - 1)
+    assert all(r.history_user_id and r.history_change_reason for r in record)
+    assert record[0].history_date == done.created_at
+    assert record[-1].history_date == done.closed_at
+    assert ActionItem.history.count() > plain[2] + 2 * SYNTHETIC_PER_SCALE
