@@ -12,6 +12,10 @@ from typing import Any
 from django.db import connection, models
 from django.db.models import F, Func, Value, Window
 from django.db.models.functions import Lag
+from django.utils import formats, timezone
+from django.utils.dateparse import parse_date, parse_datetime
+
+from .templatetags.secretariat_tags import in_zone
 
 KIND_LABELS = {"+": "created", "~": "changed", "-": "deleted"}
 
@@ -43,6 +47,15 @@ def _display(field: models.Field, value: Any, related: dict[tuple[type, Any], An
         return str(dict(field.flatchoices).get(value, value))
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(field, models.DateTimeField):
+        # A model's value, or the ISO text of one read back as JSON: in the viewer's zone, named.
+        moment = value if isinstance(value, dt.datetime) else parse_datetime(str(value))
+        if moment is not None:
+            return in_zone(moment if timezone.is_aware(moment) else moment.replace(tzinfo=dt.UTC))
+    elif isinstance(field, models.DateField):
+        day = value if isinstance(value, dt.date) else parse_date(str(value))
+        if day is not None:
+            return formats.date_format(day, "j M Y")
     return str(value)
 
 

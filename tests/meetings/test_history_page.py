@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import zoneinfo
+
 from django.urls import reverse
+from django.utils import timezone
 
 from meetings.models import (
     AgendaItem,
@@ -47,7 +50,10 @@ def test_the_history_page_shows_each_change_with_who_when_and_why_as_the_tables_
     response = client.get(reverse("meetings:history", args=[meeting.pk]))
     assert response.status_code == 200
     entries = response.context["entries"]
-    assert _shape(entries) == _shape(_per_table(meeting))
+    with timezone.override(zoneinfo.ZoneInfo(network.officer.time_zone)):  # as the page renders it
+        assert _shape(entries) == _shape(_per_table(meeting))
+    submitted_at = next(c for e in entries for c in e.changes if c.field == "submitted at")
+    assert submitted_at.new.endswith("(Kuala Lumpur, UTC+8)")  # a changed moment, too, in the viewer's zone
     assert {e.model for e in entries} >= {"meeting", "delegation", "minutes", "minutes version"}
     held = next(e for e in entries if e.reason == "Test set-up: held")
     assert [c.field for c in held.changes] == ["status"]
