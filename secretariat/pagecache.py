@@ -39,6 +39,7 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
@@ -87,6 +88,8 @@ def bump() -> None:
 
 def data_changed(using: str = "default") -> None:
     """A write happened on `using`: stale now, and again when its transaction commits."""
+    if not settings.PAGE_CACHE_SECONDS:
+        return
     bump()
     connection = transaction.get_connection(using)
     if connection.in_atomic_block and not any(entry[1] is bump for entry in connection.run_on_commit):
@@ -94,7 +97,9 @@ def data_changed(using: str = "default") -> None:
 
 
 def _on_write(sender: Any, using: str = "default", **kwargs: Any) -> None:
-    if sender._meta.label_lower not in IGNORED_MODELS:
+    # A migration's models live in a registry of their own: no page is served while
+    # migrating, and the cache (its table, with the database cache) may not exist yet.
+    if sender._meta.apps is django_apps and sender._meta.label_lower not in IGNORED_MODELS:
         data_changed(using)
 
 

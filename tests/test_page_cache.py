@@ -13,6 +13,7 @@ from django.contrib.messages import constants
 from django.contrib.messages.storage.base import Message
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.db import connection, transaction
+from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -192,3 +193,13 @@ def test_notifications_retired_in_bulk_do_not_make_pages_stale_and_are_not_shown
     _get(officer_client, url)
     Notification.objects.filter(recipient=network.officer).update(status=NotificationStatus.RETIRED)
     assert _get(officer_client, url)["X-Page-Cache"] == "hit"
+
+
+def test_the_models_of_a_migration_leave_the_cache_alone(db):
+    # `migrate` runs before `createcachetable` in `make run`: its data migrations must not write to the cache.
+    state = MigrationExecutor(connection).loader.project_state()
+    before = pagecache.generation()
+    pagecache._on_write(sender=state.apps.get_model("secretariat", "Body"), using="default")
+    assert pagecache.generation() == before
+    pagecache._on_write(sender=Body, using="default")
+    assert pagecache.generation() != before
