@@ -56,9 +56,6 @@ logger = logging.getLogger(__name__)
 
 GENERATION_KEY = "pagecache:generation"
 
-# The blocks of base.html a cached page keeps; the rest of base.html is the frame.
-PARTS = ("title", "main_class", "breadcrumbs", "content", "extra_body")
-
 # Writes that never change what a cached page shows, and happen often:
 # sessions (every sign-in, the second-factor check), the sweep's wake-ups.
 IGNORED_MODELS = frozenset({"sessions.session", "usersessions.usersession", "secretariat.sourcewake"})
