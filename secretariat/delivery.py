@@ -4,11 +4,16 @@ Rows, not broker messages, are the truth. A request that has something to say
 writes a `Notification` row (unique per kind, object, address and occurrence) and
 returns; it never talks to the broker. The sweep then:
 
+0. takes its pulse: ONE query says whether anything at all is to be done (each
+   source's cursor and wakes, each indexed source's "rows due?", notifications
+   due, messages to send); a sweep with nothing to do stops there (see `pulse`);
 1. plans: asks every registered source what has come due and writes the rows
    (a unique key makes planning twice a no-op). A source that derives its
    reminders from other rows says when it could next plan something; its
    `SourceCursor` keeps that moment, and the sweep skips it until then or until a
-   change to a model it watches wakes it (see `plan`);
+   change to a model it watches wakes it (see `plan`). A source that stores its
+   plan in an index of its own rows (action items' `next_reminder_at`) gives the
+   rows that make it due instead, and runs only when the pulse finds some;
 2. bundles: turns due notifications into `Message` rows, rendering their content
    once, in a transaction that locks the rows it takes (skip-locked on PostgreSQL,
    an immediate transaction on SQLite), so two sweeps never bundle one twice;
@@ -89,6 +94,10 @@ class Source:
     plan: Callable[[dt.datetime], int | Planning]
     name: str
     watch: tuple[type[models.Model], ...] = ()
+    # The rows whose presence means the source has something to plan at `now` (a
+    # source with a stored plan: its rows whose next moment has come). The pulse asks
+    # whether any exist; the source runs only when some do, and needs no cursor.
+    due: Callable[[dt.datetime], models.QuerySet] | None = None
 
 
 _kinds: dict[str, Kind] = {}
@@ -124,7 +133,10 @@ def source_name(source: Callable) -> str:
 
 
 def register_source(
-    source: Callable[[dt.datetime], int | Planning], *, watch: Iterable[type[models.Model]] = ()
+    source: Callable[[dt.datetime], int | Planning],
+    *,
+    watch: Iterable[type[models.Model]] = (),
+    due: Callable[[dt.datetime], models.QuerySet] | None = None,
 ) -> Callable[[dt.datetime], int | Planning]:
     """Register a function that plans the notifications due at `now`.
 
@@ -132,11 +144,15 @@ def register_source(
     that also says when it could next plan something: the sweep then skips it
     until that moment, or until a row of a `watch`ed model is saved, deleted or
     written by the bulk helpers of secretariat.history.
+
+    With `due` (a function of `now` giving a queryset: the rows that make the source
+    due, read through an index), the sweep's pulse asks whether any such row exists
+    and runs the source only then, whatever it returns.
     """
     name = source_name(source)
     if any(known.name == name for known in _sources):
         return source
-    _sources.append(Source(source, name, tuple(watch)))
+    _sources.append(Source(source, name, tuple(watch), due))
     for model in watch:
         _watchers.setdefault(model, []).append(name)
         uid = f"delivery.wake:{model._meta.label}"
@@ -318,14 +334,75 @@ def retire(kind: str, subject: models.Model, *, occurrence: str | None = None) -
     return rows.update(status=NotificationStatus.RETIRED)
 
 
-def plan(now: dt.datetime) -> int:
+@dataclasses.dataclass(frozen=True)
+class Pulse:
+    """What the sweep's first query found: whether there is anything to do at `now`.
+
+    `cursors` maps a source's name to (next_run_at, woken); `due_sources` names the
+    sources with a `due` queryset that found rows. `complete` is False when a source
+    has no cursor row yet (the first sweep, a new source): then every source runs
+    and nothing is skipped.
+    """
+
+    cursors: dict[str, tuple[dt.datetime | None, bool]]
+    due_sources: frozenset[str]
+    notifications_due: bool
+    messages_due: bool
+    complete: bool
+
+    def runs(self, source: Source, now: dt.datetime) -> bool:
+        """Whether the sweep at `now` runs this source (`plan`, step 2)."""
+        next_run_at, is_woken = self.cursors.get(source.name, (None, True))
+        if is_woken or not self.complete:
+            return True
+        if source.due is not None:
+            return source.name in self.due_sources
+        return next_run_at is None or not now < next_run_at <= now + RESWEEP_AFTER
+
+    def idle(self, now: dt.datetime) -> bool:
+        """Nothing to plan, bundle or send at `now`: the sweep can stop here."""
+        return not (self.notifications_due or self.messages_due or any(self.runs(s, now) for s in _sources))
+
+
+def pulse(now: dt.datetime) -> Pulse:
+    """One query: every source's cursor and wake, and whether anything is due at `now`.
+
+    The cursor rows, each with whether a `SourceWake` waits for it, and on every row
+    the same uncorrelated EXISTS (PostgreSQL and SQLite compute each once): for each
+    source registered with `due`, its due rows (its own partial index); pending
+    notifications due (`notification_pending_due`); messages to claim
+    (`message_queued_due`, `message_sending_lease`). A steady sweep is this query
+    and nothing else.
+    """
+    probes = {f"due_{n}": source for n, source in enumerate(_sources) if source.due is not None}
+    rows = list(
+        SourceCursor.objects.annotate(
+            woken=Exists(SourceWake.objects.filter(name=OuterRef("name"))),
+            notifications_due=Exists(Notification.objects.due(now)),
+            messages_due=Exists(Message.objects.filter(_claimable(now))),
+            **{key: Exists(source.due(now)) for key, source in probes.items()},
+        ).values_list("name", "next_run_at", "woken", "notifications_due", "messages_due", *probes)
+    )
+    cursors = {row[0]: (row[1], row[2]) for row in rows}
+    complete = bool(rows) and all(source.name in cursors for source in _sources)
+    if not rows:  # no cursor at all yet: nothing is known, everything is looked at
+        return Pulse(cursors, frozenset(s.name for s in probes.values()), True, True, False)
+    flags = rows[0][3:]
+    due_sources = frozenset(source.name for source, found in zip(probes.values(), flags[2:], strict=True) if found)
+    return Pulse(cursors, due_sources, flags[0], flags[1], complete)
+
+
+def plan(now: dt.datetime, *, state: Pulse | None = None) -> int:
     """Ask the sources whose time has come what is due at `now`; returns how many were planned.
 
-    1. one query reads every source's cursor (`SourceCursor`, a row per source)
-       and whether a `SourceWake` waits for it;
-    2. a source runs when it is woken, its cursor is missing or NULL (a source
-       that returns a bare count) or its `next_run_at` has come; a cursor further
-       ahead than any sweep could have set it means the clock went back: it runs too;
+    1. the pulse (`state`, or one query taken here) has every source's cursor
+       (`SourceCursor`, a row per source), whether a `SourceWake` waits for it, and
+       which sources with a `due` queryset have rows due;
+    2. a source with `due` runs when its rows are due (or when the pulse is not
+       complete); any other source runs when it is woken, its cursor is missing or
+       NULL (a source that returns a bare count) or its `next_run_at` has come; a
+       cursor further ahead than any sweep could have set it means the clock went
+       back: it runs too;
     3. a woken source's wakes are deleted just before it runs (what was committed
        before the delete, the run sees; a wake committed after it stays for the
        next sweep);
@@ -337,24 +414,18 @@ def plan(now: dt.datetime) -> int:
     sources = list(_sources)
     if not sources:
         return 0
-    woken = SourceWake.objects.filter(name=OuterRef("name"))
-    cursors = {
-        name: (next_run_at, is_woken)
-        for name, next_run_at, is_woken in SourceCursor.objects.annotate(woken=Exists(woken)).values_list(
-            "name", "next_run_at", "woken"
-        )
-    }
-    missing = [SourceCursor(name=source.name) for source in sources if source.name not in cursors]
-    if missing:
+    state = state or pulse(now)
+    cursors = state.cursors
+    if not state.complete:
+        missing = [SourceCursor(name=source.name) for source in sources if source.name not in cursors]
         SourceCursor.objects.bulk_create(missing, ignore_conflicts=True)
     planned = 0
     token = _planning_now.set(now)
     try:
         for source in sources:
-            next_run_at, is_woken = cursors.get(source.name, (None, True))
-            if not is_woken and next_run_at is not None and now < next_run_at <= now + RESWEEP_AFTER:
+            if not state.runs(source, now):
                 continue
-            if is_woken:
+            if cursors.get(source.name, (None, True))[1]:  # woken
                 SourceWake.objects.filter(name=source.name).delete()
                 _forget_wake(source.name)
             result = source.plan(now)
@@ -428,15 +499,18 @@ bulk_written.connect(_wake_on_write, dispatch_uid="delivery.wake:bulk", weak=Fal
 # --- Bundling -------------------------------------------------------------
 
 
-def bundle(now: dt.datetime, *, limit: int = 1000) -> int:
+def bundle(now: dt.datetime, *, limit: int = 1000, due: bool | None = None) -> int:
     """Turn due notifications into messages; returns how many messages were built.
 
     Several notifications due for one address in one sweep become one message
-    (a digest listing them); a single one is sent as it is.
+    (a digest listing them); a single one is sent as it is. `due` is what the
+    sweep's pulse already knows (None: look).
     """
-    if not Notification.objects.due(now).exists():
-        # Most sweeps: one look at notification_pending_due, no locking transaction
-        # (on SQLite an immediate one, which would take the write lock for nothing).
+    if due is None:
+        due = Notification.objects.due(now).exists()
+    if not due:
+        # Most sweeps: one look at notification_pending_due (the pulse's), no locking
+        # transaction (on SQLite an immediate one, which would take the write lock for nothing).
         return 0
     with transaction.atomic():
         due = list(
@@ -679,15 +753,25 @@ class SweepResult:
     planned: int = 0
     bundled: int = 0
     sent: int = 0
+    # Whether messages may be waiting to be claimed (the pulse found some, or this sweep
+    # bundled some): when not, the sweep does not look for them.
+    sendable: bool = dataclasses.field(default=True, repr=False, compare=False)
 
     def __str__(self) -> str:
         return f"planned {self.planned}, bundled {self.bundled}, sent {self.sent}"
 
 
-def prepare(now: dt.datetime | None = None) -> SweepResult:
-    """Steps 1 and 2 of the sweep: plan what is due and bundle it into messages."""
+def prepare(now: dt.datetime | None = None, *, state: Pulse | None = None) -> SweepResult:
+    """Steps 0 to 2 of the sweep: take the pulse (unless given), plan what is due and bundle it.
+
+    With nothing due anywhere this is the pulse's one query.
+    """
     now = now or timezone.now()
-    return SweepResult(planned=plan(now), bundled=bundle(now))
+    state = state or pulse(now)
+    planned = plan(now, state=state)
+    # What the sources just planned may be due already (stamped `now`): look for it.
+    bundled = bundle(now, due=True if planned else state.notifications_due)
+    return SweepResult(planned=planned, bundled=bundled, sendable=bool(bundled) or state.messages_due)
 
 
 def send_batch(ids: Iterable[int] | None = None, *, now: dt.datetime | None = None) -> int:
@@ -703,6 +787,8 @@ def sweep(now: dt.datetime | None = None) -> SweepResult:
     """
     now = now or timezone.now()
     result = prepare(now)
+    if not result.sendable:
+        return result
     connection = _Connection()
     try:
         while True:
