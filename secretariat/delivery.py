@@ -41,7 +41,7 @@ from collections.abc import Callable, Iterable, Sequence
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, models, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, models, transaction
 from django.db.models import Exists, F, OuterRef, Q, prefetch_related_objects
 from django.db.models.signals import post_delete, post_save
 from django.template.loader import render_to_string
@@ -429,16 +429,19 @@ class _PulseQuery:
         self.converters = self.compiler.get_converters([entry[0] for entry in self.compiler.select])
 
     def run(self, now: dt.datetime) -> list[dict]:
-        connection = self.compiler.connection
+        # This thread's connection: the compiler's belongs to the thread that compiled it.
+        connection = connections[DEFAULT_DB_ALIAS]
         params = list(self.params)
         moment = connection.ops.adapt_datetimefield_value(now)
         for n in self.slots:
             params[n] = moment
         with connection.cursor() as cursor:
             cursor.execute(self.sql, params)
-            rows = cursor.fetchall()
-        if self.converters:
-            rows = self.compiler.apply_converters(rows, self.converters)
+            rows = [list(row) for row in cursor.fetchall()]
+        for position, (converters, expression) in self.converters.items():
+            for row in rows:
+                for converter in converters:
+                    row[position] = converter(row[position], expression, connection)
         return [dict(zip(self.names, row, strict=True)) for row in rows]
 
 
