@@ -42,7 +42,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, models, transaction
-from django.db.models import Exists, F, OuterRef, Q, prefetch_related_objects
+from django.db.models import Case, Exists, F, OuterRef, Q, Value, When, prefetch_related_objects
 from django.db.models.signals import post_delete, post_save
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -584,8 +584,7 @@ def bundle(now: dt.datetime, *, limit: int = 1000, due: bool | None = None) -> i
             content = _render(notification)
             if content is not None:
                 by_address.setdefault(notification.address, []).append((notification, content))
-        for parts in by_address.values():
-            _build_message(parts, now)
+        _build_messages(list(by_address.values()), now)
     return len(by_address)
 
 
@@ -646,27 +645,43 @@ def _add_unsubscribe(content: EmailContent, recipient: User, kind: Kind) -> None
         )
 
 
-def _build_message(parts: list[tuple[Notification, EmailContent]], now: dt.datetime) -> Message:
-    first = parts[0][0]
-    if len(parts) == 1:
-        content = parts[0][1]
-    else:
-        content = render_email("digest", {"items": [c for _n, c in parts]}, recipient=first.recipient)
-        content.attachments = [a for _n, c in parts for a in c.attachments]
-    message = Message.objects.create(
-        recipient=first.recipient,
-        address=first.address,
-        subject_line=content.subject[:250],
-        body_text=content.text,
-        body_html=content.html,
-        attachments=content.attachments,
-        next_attempt_at=now,
-        created_at=now,
+def _build_messages(groups: list[list[tuple[Notification, EmailContent]]], now: dt.datetime) -> list[Message]:
+    """One message per group (an address's notifications), written in two queries whatever their number:
+    one INSERT of the messages (their ids come back), one UPDATE putting each notification in its own."""
+    messages = []
+    for parts in groups:
+        first = parts[0][0]
+        if len(parts) == 1:
+            content = parts[0][1]
+        else:
+            content = render_email("digest", {"items": [c for _n, c in parts]}, recipient=first.recipient)
+            content.attachments = [a for _n, c in parts for a in c.attachments]
+        messages.append(
+            Message(
+                recipient=first.recipient,
+                address=first.address,
+                subject_line=content.subject[:250],
+                body_text=content.text,
+                body_html=content.html,
+                attachments=content.attachments,
+                next_attempt_at=now,
+                created_at=now,
+            )
+        )
+    if not messages:
+        return []
+    Message.objects.bulk_create(messages)
+    Notification.objects.filter(pk__in=[n.pk for parts in groups for n, _c in parts]).update(
+        status=NotificationStatus.QUEUED,
+        message_id=Case(
+            *(
+                When(pk__in=[n.pk for n, _c in parts], then=Value(m.pk))
+                for parts, m in zip(groups, messages, strict=True)
+            ),
+            output_field=models.BigIntegerField(),
+        ),
     )
-    Notification.objects.filter(pk__in=[n.pk for n, _c in parts]).update(
-        message=message, status=NotificationStatus.QUEUED
-    )
-    return message
+    return messages
 
 
 # --- Claiming and sending ---------------------------------------------------

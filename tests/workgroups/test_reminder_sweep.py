@@ -14,12 +14,13 @@ import datetime as dt
 import pytest
 import time_machine
 from django.db import connection
+from django.db.models import Count, F
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from secretariat import delivery
 from secretariat.history import UntrackedWriteError, acting_as, bulk_create_with_history, update_untracked
-from secretariat.models import Notification, NotificationStatus
+from secretariat.models import Message, Notification, NotificationStatus
 from tests.factories import state
 from workgroups import reminders, services
 from workgroups.models import ActionItem, OwnerKind, first_reminder_at, start_of
@@ -191,8 +192,11 @@ def test_bundling_a_catch_up_costs_the_same_queries_for_5_or_60_items(work, coun
     # One digest per address: SGP's head and delegate, MMR's delegate, the officer.
     assert bundled == 4
     # any due?, savepoint, due rows, their items, the items' bodies, owner states, assignments (no persons:
-    # none assigned), then per message (4) its INSERT and its rows marked queued, release.
-    assert len(queries) == 16, "\n".join(q["sql"][:90] for q in queries.captured_queries)
+    # none assigned), the messages' INSERT, their rows marked queued (one UPDATE for all), release.
+    assert len(queries) == 10, "\n".join(q["sql"][:90] for q in queries.captured_queries)
+    by_message = dict(Message.objects.annotate(rows=Count("notifications")).values_list("address", "rows"))
+    assert list(by_message.values()) == [count] * 4  # each address's rows in its own message
+    assert not Notification.objects.filter(message__isnull=False).exclude(address=F("message__address")).exists()
 
 
 def test_reminders_a_sweep_plans_go_out_in_that_same_sweep(work, mailoutbox):
