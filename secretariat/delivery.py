@@ -14,13 +14,17 @@ returns; it never talks to the broker. The sweep then:
    change to a model it watches wakes it (see `plan`). A source that stores its
    plan in an index of its own rows (action items' `next_reminder_at`) gives the
    rows that make it due instead, and runs only when the pulse finds some;
-2. bundles: turns due notifications into `Message` rows, rendering their content
-   once, in a transaction that locks the rows it takes (skip-locked on PostgreSQL,
-   an immediate transaction on SQLite), so two sweeps never bundle one twice;
+2. bundles: turns due notifications into `Message` rows, one per address, in a
+   transaction that locks the rows it takes (skip-locked on PostgreSQL, an
+   immediate transaction on SQLite), so two sweeps never bundle one twice. It
+   renders nothing: with Celery the sweep is beat's task, and the e-mails are
+   written by the workers that send them;
 3. claims messages with a conditional UPDATE (queued and due, or sending with an
    expired lease) that stamps a claim token and a lease: only one sender wins;
-4. sends the claimed messages over one SMTP connection and marks each sent, or
-   backs it off, and after `DELIVERY_MAX_ATTEMPTS` marks it failed with the error.
+4. renders the claimed messages not yet written and stores their content under
+   the claim before sending any (a resend sends the very same text), then sends
+   them over one SMTP connection and marks each sent, or backs it off, and after
+   `DELIVERY_MAX_ATTEMPTS` marks it failed with the error.
 
 A sender that dies between sending and marking leaves its message "sending";
 once the lease expires the next sweep claims it again: at most one resend, which
@@ -575,15 +579,13 @@ def bundle(now: dt.datetime, *, limit: int = 1000, due: bool | None = None) -> i
             .select_related("recipient", "recipient__member_state", "content_type")
             .order_by("due_at", "pk")[:limit]
         )
-        # The objects they are about, one query per kind of object rather than one per row
-        # (a catch-up bundles hundreds); several rows about one object share its instance.
+        # Whether each can still be told needs the object it is about: one query per kind of
+        # object rather than one per row (a catch-up bundles hundreds).
         prefetch_related_objects(due, "subject")
-        _prefetch_for_kinds(due)
-        by_address: dict[str, list[tuple[Notification, EmailContent]]] = {}
+        by_address: dict[str, list[Notification]] = {}
         for notification in due:
-            content = _render(notification)
-            if content is not None:
-                by_address.setdefault(notification.address, []).append((notification, content))
+            if _tellable(notification):
+                by_address.setdefault(notification.address, []).append(notification)
         _build_messages(list(by_address.values()), now)
     return len(by_address)
 
@@ -600,8 +602,8 @@ def _prefetch_for_kinds(rows: list[Notification]) -> None:
         prefetch_related_objects(list(objs.values()), *lookups)
 
 
-def _render(notification: Notification) -> EmailContent | None:
-    """The notification's content, or None (and the row retired or failed) when it cannot be told.
+def _tellable(notification: Notification) -> bool:
+    """Whether the notification can still be e-mailed; if not, its row says why (and leaves its message).
 
     An optional kind the recipient switched off is not e-mailed; it stays in the app.
     """
@@ -609,20 +611,30 @@ def _render(notification: Notification) -> EmailContent | None:
     recipient = notification.recipient
     if kind is not None and not kind.mandatory and recipient is not None and kind.name in recipient.muted_kinds:
         notification.status = NotificationStatus.SENT
-        notification.save(update_fields=["status"])
-        return None
-    target = notification.subject
-    if kind is None or target is None:
+        notification.message = None
+        notification.save(update_fields=["status", "message"])
+        return False
+    if kind is None or notification.subject is None:
         # The kind is gone from the code or the object was deleted: nothing to say.
         notification.status = NotificationStatus.RETIRED
-        notification.save(update_fields=["status"])
+        notification.message = None
+        notification.save(update_fields=["status", "message"])
+        return False
+    return True
+
+
+def _render(notification: Notification) -> EmailContent | None:
+    """The notification's content, or None (and the row retired, failed or only in-app) when it cannot be told."""
+    if not _tellable(notification):
         return None
+    kind, recipient = _kinds[notification.kind], notification.recipient
     try:
         content = kind.render(notification)
     except Exception:
         log.exception("Cannot render notification %s", notification.pk)
         notification.status = NotificationStatus.FAILED
-        notification.save(update_fields=["status"])
+        notification.message = None
+        notification.save(update_fields=["status", "message"])
         return None
     if not kind.mandatory and recipient is not None:
         _add_unsubscribe(content, recipient, kind)
@@ -645,25 +657,28 @@ def _add_unsubscribe(content: EmailContent, recipient: User, kind: Kind) -> None
         )
 
 
-def _build_messages(groups: list[list[tuple[Notification, EmailContent]]], now: dt.datetime) -> list[Message]:
+def _build_messages(groups: list[list[Notification]], now: dt.datetime) -> list[Message]:
     """One message per group (an address's notifications), written in two queries whatever their number:
-    one INSERT of the messages (their ids come back), one UPDATE putting each notification in its own."""
+    one INSERT of the messages (their ids come back), one UPDATE putting each notification in its own.
+
+    The messages are not written yet (`rendered` False): their sender renders them. Until then
+    the subject line names the kind, or the count of a digest, for the deliveries page.
+    """
     messages = []
     for parts in groups:
-        first = parts[0][0]
-        if len(parts) == 1:
-            content = parts[0][1]
-        else:
-            content = render_email("digest", {"items": [c for _n, c in parts]}, recipient=first.recipient)
-            content.attachments = [a for _n, c in parts for a in c.attachments]
+        first = parts[0]
+        with translation.override(settings.LANGUAGE_CODE):
+            if len(parts) == 1:
+                label = str(_kinds[first.kind].label)
+            else:
+                label = translation.gettext("%(count)s updates") % {"count": len(parts)}
         messages.append(
             Message(
                 recipient=first.recipient,
                 address=first.address,
-                subject_line=content.subject[:250],
-                body_text=content.text,
-                body_html=content.html,
-                attachments=content.attachments,
+                subject_line=label[:250],
+                body_text="",
+                rendered=False,
                 next_attempt_at=now,
                 created_at=now,
             )
@@ -671,17 +686,78 @@ def _build_messages(groups: list[list[tuple[Notification, EmailContent]]], now: 
     if not messages:
         return []
     Message.objects.bulk_create(messages)
-    Notification.objects.filter(pk__in=[n.pk for parts in groups for n, _c in parts]).update(
+    Notification.objects.filter(pk__in=[n.pk for parts in groups for n in parts]).update(
         status=NotificationStatus.QUEUED,
         message_id=Case(
-            *(
-                When(pk__in=[n.pk for n, _c in parts], then=Value(m.pk))
-                for parts, m in zip(groups, messages, strict=True)
-            ),
+            *(When(pk__in=[n.pk for n in parts], then=Value(m.pk)) for parts, m in zip(groups, messages, strict=True)),
             output_field=models.BigIntegerField(),
         ),
     )
     return messages
+
+
+def _write(messages: Sequence[Message]) -> list[Message]:
+    """Render the claimed messages not yet written and store their content before any is sent.
+
+    1. their notifications, with recipients and the objects they are about, and what each
+       kind's e-mail reads of those, in a few queries for the batch;
+    2. each rendered from its object as it now stands; one that can no longer be told (object
+       deleted, kind switched off since, rendering failed) says why on its row and leaves its
+       message; several for one message become a digest listing them;
+    3. the content stored on the message under this sender's claim, so a resend after a crash
+       (the lease expired, another sender claims it) sends the very same text; a message left
+       with nothing to say is deleted, as bundling would not have built it.
+
+    Returns the messages to send, in their order.
+    """
+    todo = {m.pk: m for m in messages if not m.rendered}
+    if not todo:
+        return list(messages)
+    rows = list(
+        Notification.objects.filter(message__in=list(todo), status=NotificationStatus.QUEUED)
+        .select_related("recipient", "recipient__member_state", "content_type")
+        .order_by("due_at", "pk")
+    )
+    prefetch_related_objects(rows, "subject")
+    _prefetch_for_kinds(rows)
+    parts: dict[int, list[tuple[Notification, EmailContent]]] = {}
+    for row in rows:
+        message_id = row.message_id
+        content = _render(row)
+        if content is not None:
+            parts.setdefault(message_id, []).append((row, content))
+    ready = []
+    for message in messages:
+        if message.pk not in todo:
+            ready.append(message)
+            continue
+        mine = Message.objects.filter(pk=message.pk, claim=message.claim, status=MessageStatus.SENDING)
+        if message.pk not in parts:
+            mine.delete()
+            continue
+        content = _content(parts[message.pk])
+        message.subject_line = content.subject[:250]
+        message.body_text, message.body_html, message.attachments = content.text, content.html, content.attachments
+        message.rendered = True
+        written = mine.update(
+            subject_line=message.subject_line,
+            body_text=message.body_text,
+            body_html=message.body_html,
+            attachments=message.attachments,
+            rendered=True,
+        )
+        if written:  # else another sender holds it now (this one's lease ran out)
+            ready.append(message)
+    return ready
+
+
+def _content(parts: list[tuple[Notification, EmailContent]]) -> EmailContent:
+    """One notification's content as it is; several, a digest listing them."""
+    if len(parts) == 1:
+        return parts[0][1]
+    content = render_email("digest", {"items": [c for _n, c in parts]}, recipient=parts[0][0].recipient)
+    content.attachments = [a for _n, c in parts for a in c.attachments]
+    return content
 
 
 # --- Claiming and sending ---------------------------------------------------
@@ -792,6 +868,7 @@ def send_claimed(messages: Sequence[Message], *, connection: _Connection | None 
     Given a connection (the foreground sweep's), it sends over it and leaves it
     open for the next batch; otherwise it opens one and closes it at the end.
     """
+    messages = _write(messages)
     if not messages:
         return 0
     own = connection is None
