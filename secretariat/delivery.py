@@ -704,9 +704,10 @@ def _write(messages: Sequence[Message]) -> list[Message]:
     2. each rendered from its object as it now stands; one that can no longer be told (object
        deleted, kind switched off since, rendering failed) says why on its row and leaves its
        message; several for one message become a digest listing them;
-    3. the content stored on the message under this sender's claim, so a resend after a crash
-       (the lease expired, another sender claims it) sends the very same text; a message left
-       with nothing to say is deleted, as bundling would not have built it.
+    3. the content stored on the messages under this sender's claim (one UPDATE for the batch),
+       so a resend after a crash (the lease expired, another sender claims it) sends the very
+       same text; a message left with nothing to say is deleted, as bundling would not have
+       built it.
 
     Returns the messages to send, in their order.
     """
@@ -726,29 +727,26 @@ def _write(messages: Sequence[Message]) -> list[Message]:
         content = _render(row)
         if content is not None:
             parts.setdefault(message_id, []).append((row, content))
-    ready = []
-    for message in messages:
-        if message.pk not in todo:
-            ready.append(message)
-            continue
-        mine = Message.objects.filter(pk=message.pk, claim=message.claim, status=MessageStatus.SENDING)
+    written, empty = [], []
+    for message in todo.values():
         if message.pk not in parts:
-            mine.delete()
+            empty.append(message.pk)
             continue
         content = _content(parts[message.pk])
         message.subject_line = content.subject[:250]
         message.body_text, message.body_html, message.attachments = content.text, content.html, content.attachments
         message.rendered = True
-        written = mine.update(
-            subject_line=message.subject_line,
-            body_text=message.body_text,
-            body_html=message.body_html,
-            attachments=message.attachments,
-            rendered=True,
-        )
-        if written:  # else another sender holds it now (this one's lease ran out)
-            ready.append(message)
-    return ready
+        written.append(message)
+    # Under this sender's claim (one token for the batch): a message whose lease ran out and
+    # that another sender claimed since is neither written nor sent by this one.
+    mine = Message.objects.filter(claim=messages[0].claim, status=MessageStatus.SENDING)
+    if empty:
+        mine.filter(pk__in=empty).delete()
+    stored = mine.bulk_update(written, ["subject_line", "body_text", "body_html", "attachments", "rendered"])
+    lost = set()
+    if stored != len(written):
+        lost = {m.pk for m in written} - set(mine.filter(pk__in=[m.pk for m in written]).values_list("pk", flat=True))
+    return [m for m in messages if m.pk not in empty and m.pk not in lost]
 
 
 def _content(parts: list[tuple[Notification, EmailContent]]) -> EmailContent:
