@@ -721,19 +721,17 @@ def render(results: dict) -> str:
             f"| steady-state sweep, nothing due (median of {steady['runs']}: {', '.join(_fmt(x) for x in steady['runs_ms'])})"
             f" | {_fmt(steady['ms'])} | {steady_ratio:.2f} | ≤ 0.05 | {verdict(steady_ratio <= STEADY_GOAL)} |",
             f"| catch-up sweep after a day without sweeps: the beat task `secretariat.tasks.sweep` as the stack"
-            f" runs it (planned {catch['planned']} notifications, bundled and rendered {catch['bundled']} messages,"
+            f" runs it (planned {catch['planned']} notifications, bundled them into {catch['bundled']} messages,"
             f" published {catch['tasks_published']} `send_messages` tasks; {catch['queries']} queries,"
             f" {catch['sql_ms']} ms in SQL) | {_fmt(catch['ms'])} | {catch_ratio:.1f} | ≤ 1 |"
             f" {verdict(catch_ratio <= CATCHUP_GOAL)} |",
-            f"| … of which planning {cparts['plan']} ms; bundling {cparts['bundle']} ms (rendering the"
-            f" notifications' e-mails {cparts['render']} ms, digests and writing the messages"
-            f" {cparts['digest_and_write']} ms); publishing and the rest {cparts['publish_and_rest']} ms"
-            f" | {_fmt(cparts['plan'] + cparts['bundle'] - cparts['render'])} without rendering |"
-            f" {(cparts['plan'] + cparts['bundle'] - cparts['render']) / count_ms:.1f} | | |",
+            f"| … of which planning {cparts['plan']} ms, bundling {cparts['bundle']} ms (nothing rendered: the"
+            f" workers write the e-mails they send), publishing and the rest {cparts['publish_and_rest']} ms | | | | |",
             f"| … then the workers' share, not part of the sweep: the {send['tasks']} `send_messages` tasks' bodies,"
-            f" one after another here (sent {send['sent']} over {send['smtp_connections']} SMTP connections;"
-            f" {send['queries']} queries: each message is marked sent as soon as the server took it)"
-            f" | {_fmt(send['ms'])} | {send['ms'] / count_ms:.1f} | | |",
+            f" one after another here (rendering and storing the e-mails {send['write_ms']} ms, then sending"
+            f" {send['sent']} over {send['smtp_connections']} SMTP connections; {send['queries']} queries: each"
+            f" message is marked sent as soon as the server took it) | {_fmt(send['ms'])} |"
+            f" {send['ms'] / count_ms:.1f} | | |",
             f"| for comparison, on the same backlog: the embedded driver's foreground sweep (`delivery.sweep()`"
             f" of `send_due_reminders`: plan, bundle and send in one process; planned {fg['planned']}, bundled"
             f" {fg['bundled']}, sent {fg['sent']}; {fg['queries']} queries) | {_fmt(fg['ms'])} |"
@@ -828,10 +826,9 @@ def render(results: dict) -> str:
             misses.append(
                 f"- **Catch-up sweep** {_fmt(catch['ms'])} ms = {catch_ratio:.1f}× count(*) (goal ≤ 1×): the beat task"
                 f" planned {catch['planned']} notifications and bundled {catch['bundled']} messages"
-                f" ({catch['queries']} queries, {catch['sql_ms']} ms of them in SQL). Rendering the e-mails takes"
-                f" {cparts['render']} ms of it and happens in the sweep, when the message is built, so that a resend"
-                " after a crash sends the very same text; planning and bundling without it take"
-                f" {_fmt(cparts['plan'] + cparts['bundle'] - cparts['render'])} ms."
+                f" ({catch['queries']} queries, {catch['sql_ms']} ms of them in SQL): planning {cparts['plan']} ms,"
+                f" bundling {cparts['bundle']} ms. Rendering is no longer in it (the workers write what they send:"
+                f" {send['write_ms']} ms for these messages)."
             )
         if catch["planned"] and not catch["bundled"]:
             misses.append(

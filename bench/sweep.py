@@ -25,10 +25,10 @@
    and due action items through `action_item_next_reminder` (the stored plan,
    `next_reminder_at`, which the seeding fills as the services would).
 5. Catch-up: one day later (a day without sweeps), what the stack's beat task
-   `secretariat.tasks.sweep` does (plan, bundle and render the messages, publish
-   one `send_messages` task per batch), against the count, with its parts (plan,
-   bundle, of which rendering); then what the workers do with what it published
-   (`send_messages` bodies, one after the other here; SMTP connections counted by
+   `secretariat.tasks.sweep` does (plan, bundle into messages, publish one
+   `send_messages` task per batch), against the count, with its parts; then what
+   the workers do with what it published (`send_messages` bodies: render and store
+   the e-mails, send, mark; one after the other here; SMTP connections counted by
    an aiosmtpd server on loopback). For comparison, on the same backlog in a
    transaction rolled back first: the embedded driver's foreground sweep
    (`delivery.sweep()`: plan, bundle and send in one process).
@@ -381,7 +381,9 @@ def timed_sweep() -> tuple[float, delivery.SweepResult, QueryCounter]:
 class Parts:
     """Times of the steps of a sweep, by wrapping the functions the sweep calls (module globals)."""
 
-    STEPS = {"plan": "plan", "bundle": "bundle", "render": "_render", "digest_and_write": "_build_messages"}
+    # plan and bundle: the sweep's steps; write: a sender rendering the messages it claimed
+    # and storing their content (digests included) before it sends them.
+    STEPS = {"plan": "plan", "bundle": "bundle", "write": "_write"}
 
     def __init__(self) -> None:
         self.seconds = dict.fromkeys(self.STEPS, 0.0)
@@ -416,10 +418,12 @@ def catch_up(mailbox: Mailbox) -> dict:
     1. the embedded driver (`send_due_reminders`: one `delivery.sweep()` plans, bundles
        and sends in one process), in a transaction rolled back afterwards;
     2. the stack's beat task, `secretariat.tasks.sweep`, as it runs in production: plan,
-       bundle (rendering each message), publish one `send_messages` task per batch to
-       the broker. This is "the catch-up sweep" held to the goal;
-    3. the workers' share: each published batch sent by the task's body (`send_messages`),
-       here one after the other in this process.
+       bundle into messages (one per address, not yet written), publish one
+       `send_messages` task per batch to the broker. This is "the catch-up sweep" held
+       to the goal;
+    3. the workers' share: each published batch sent by the task's body (`send_messages`:
+       claim, render and store the e-mails, send, mark), here one after the other in
+       this process.
     """
     import redis
     from secretariat import tasks
@@ -464,7 +468,7 @@ def catch_up(mailbox: Mailbox) -> dict:
     ids = delivery.due_message_ids(timezone.now())
     size = settings.DELIVERY_BATCH_SIZE
     counter = QueryCounter()
-    with connection.execute_wrapper(counter):
+    with Parts() as parts, connection.execute_wrapper(counter):
         started = time.perf_counter()
         sent = sum(tasks.send_messages(ids[n : n + size]) for n in range(0, len(ids), size))
         elapsed = time.perf_counter() - started
@@ -477,6 +481,7 @@ def catch_up(mailbox: Mailbox) -> dict:
         "sql_ms": round(counter.seconds * 1000, 1),
         "smtp_connections": connections,
         "smtp_messages": messages,
+        "write_ms": parts.ms()["write"],
     }
     out["rest"] = drain(mailbox)
     return out
