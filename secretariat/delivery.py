@@ -576,7 +576,8 @@ def bundle(now: dt.datetime, *, limit: int = 1000, due: bool | None = None) -> i
         due = list(
             Notification.objects.due(now)
             .select_for_update(skip_locked=True, of=("self",))
-            .select_related("recipient", "recipient__member_state", "content_type")
+            # The recipient for the kinds it switched off; nothing else: bundling renders nothing.
+            .select_related("recipient")
             .order_by("due_at", "pk")[:limit]
         )
         # Whether each can still be told needs the object it is about: one query per kind of
