@@ -1,8 +1,8 @@
 """Notification kinds of the work plan, and the sweep's source of due and overdue reminders.
 
 The services plan rows in their own transaction (`announce_*`); the sweep asks
-`plan_due_reminders` what has come due. Content is rendered when the sweep
-bundles the row, from the item as it then stands.
+`plan_due_reminders` what has come due. Content is rendered when the message's
+first sender writes it, from the item as it then stands.
 """
 
 from __future__ import annotations
