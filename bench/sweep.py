@@ -19,15 +19,19 @@
    the notifications it planned are marked sent in SQL (`--full-drain` sends them
    instead, which takes minutes), then sweeps run until one has nothing to do.
 4. Steady state: one minute later, sweeps that find nothing to do; the median
-   against the count, the split (plan / bundle / claim), the sweep's queries with
-   their times and EXPLAIN ANALYZE of each; the due-notification query must use
-   the partial index `notification_pending_due`, the action items' query the
-   partial index `action_item_next_reminder` (the stored plan, `next_reminder_at`,
-   which the seeding fills as the services would).
-5. Catch-up: one day later (a day without sweeps), one foreground sweep
-   (`delivery.sweep()`), against the count; SMTP connections it opened (an
-   aiosmtpd server on loopback counts them) and messages it sent; then the
-   sweeps needed to drain the rest.
+   against the count, the pulse alone (the sweep's one query, `delivery.pulse`),
+   the sweep's queries with their times and EXPLAIN ANALYZE of each; the pulse must
+   find due notifications through the partial index `notification_pending_due`
+   and due action items through `action_item_next_reminder` (the stored plan,
+   `next_reminder_at`, which the seeding fills as the services would).
+5. Catch-up: one day later (a day without sweeps), what the stack's beat task
+   `secretariat.tasks.sweep` does (plan, bundle into messages, publish one
+   `send_messages` task per batch), against the count, with its parts; then what
+   the workers do with what it published (`send_messages` bodies: render and store
+   the e-mails, send, mark; one after the other here; SMTP connections counted by
+   an aiosmtpd server on loopback). For comparison, on the same backlog in a
+   transaction rolled back first: the embedded driver's foreground sweep
+   (`delivery.sweep()`: plan, bundle and send in one process).
 6. Celery: one more day later, the beat task `secretariat.tasks.sweep` publishes
    `send_messages` tasks to a Redis broker database of the bench's own: the
    broker messages per sweep against the recipients; then a real Celery worker
@@ -374,6 +378,115 @@ def timed_sweep() -> tuple[float, delivery.SweepResult, QueryCounter]:
     return elapsed, result, counter
 
 
+class Parts:
+    """Times of the steps of a sweep, by wrapping the functions the sweep calls (module globals)."""
+
+    # plan and bundle: the sweep's steps; write: a sender rendering the messages it claimed
+    # and storing their content (digests included) before it sends them.
+    STEPS = {"plan": "plan", "bundle": "bundle", "write": "_write"}
+
+    def __init__(self) -> None:
+        self.seconds = dict.fromkeys(self.STEPS, 0.0)
+
+    def __enter__(self) -> Parts:
+        self.saved = {name: getattr(delivery, attr) for name, attr in self.STEPS.items()}
+        for name, attr in self.STEPS.items():
+            setattr(delivery, attr, self._timed(name, self.saved[name]))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for name, attr in self.STEPS.items():
+            setattr(delivery, attr, self.saved[name])
+
+    def _timed(self, name: str, function):
+        def run(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                self.seconds[name] += time.perf_counter() - started
+
+        return run
+
+    def ms(self) -> dict[str, float]:
+        return {name: round(seconds * 1000, 1) for name, seconds in self.seconds.items()}
+
+
+def catch_up(mailbox: Mailbox) -> dict:
+    """A day of backlog, measured three ways on the same rows.
+
+    1. the embedded driver (`send_due_reminders`: one `delivery.sweep()` plans, bundles
+       and sends in one process), in a transaction rolled back afterwards;
+    2. the stack's beat task, `secretariat.tasks.sweep`, as it runs in production: plan,
+       bundle into messages (one per address, not yet written), publish one
+       `send_messages` task per batch to the broker. This is "the catch-up sweep" held
+       to the goal;
+    3. the workers' share: each published batch sent by the task's body (`send_messages`:
+       claim, render and store the e-mails, send, mark), here one after the other in
+       this process.
+    """
+    import redis
+    from secretariat import tasks
+    from secretariat.celery import app
+
+    now = timezone.now()
+    out: dict = {"pending_due_before": Notification.objects.filter(status="pending", due_at__lte=now).count()}
+    with transaction.atomic():
+        elapsed, result, counter = timed_sweep()
+        connections, messages = mailbox.take()
+        out["foreground"] = {
+            "ms": round(elapsed * 1000, 1),
+            **vars(result),
+            "queries": counter.count,
+            "sql_ms": round(counter.seconds * 1000, 1),
+            "smtp_connections": connections,
+            "smtp_messages": messages,
+        }
+        transaction.set_rollback(True)
+    client = redis.Redis.from_url(os.environ.get("CELERY_BROKER_URL", ""))
+    app.control.purge()
+    counter = QueryCounter()
+    with Parts() as parts, connection.execute_wrapper(counter):
+        queued_before = client.llen("celery")
+        started = time.perf_counter()
+        due = tasks.sweep()
+        elapsed = time.perf_counter() - started
+    planned = Notification.objects.filter(created_at__gte=now).count()
+    bundled = Message.objects.filter(created_at__gte=now).count()
+    out |= {
+        "ms": round(elapsed * 1000, 1),
+        "planned": planned,
+        "bundled": bundled,
+        "queries": counter.count,
+        "sql_ms": round(counter.seconds * 1000, 1),
+        "due_messages": due,
+        "tasks_published": client.llen("celery") - queued_before,
+        "parts_ms": parts.ms(),
+    }
+    out["parts_ms"]["publish_and_rest"] = round(out["ms"] - out["parts_ms"]["plan"] - out["parts_ms"]["bundle"], 1)
+    app.control.purge()
+    ids = delivery.due_message_ids(timezone.now())
+    size = settings.DELIVERY_BATCH_SIZE
+    counter = QueryCounter()
+    with Parts() as parts, connection.execute_wrapper(counter):
+        started = time.perf_counter()
+        sent = sum(tasks.send_messages(ids[n : n + size]) for n in range(0, len(ids), size))
+        elapsed = time.perf_counter() - started
+    connections, messages = mailbox.take()
+    out["send"] = {
+        "ms": round(elapsed * 1000, 1),
+        "tasks": -(-len(ids) // size),
+        "sent": sent,
+        "queries": counter.count,
+        "sql_ms": round(counter.seconds * 1000, 1),
+        "smtp_connections": connections,
+        "smtp_messages": messages,
+        "write_ms": parts.ms()["write"],
+    }
+    out["rest"] = drain(mailbox)
+    return out
+
+
 def drain(mailbox: Mailbox, limit: int = 500) -> dict:
     """Sweep until a sweep does nothing; returns counts, times and SMTP connections per sweep."""
     times, totals, first, connections = [], delivery.SweepResult(), None, []
@@ -416,7 +529,7 @@ def seed_derived(anchor: dt.datetime) -> dict:
     Written through the services a day before the anchor, as the secretariat would.
     """
     from meetings import services as meetings
-    from meetings.models import Meeting, MeetingStatus, Minutes, MinutesStatus
+    from meetings.models import Meeting, Minutes, MinutesStatus
     from secretariat.documents import services as documents
     from secretariat.documents.models import CirculationMode, Classification, Document
     from secretariat.models import SECRETARIAT_GROUP, User
@@ -445,9 +558,10 @@ def seed_derived(anchor: dt.datetime) -> dict:
         for n, (days, submit) in enumerate(((-6, True), (-9, True), (-4, False))):
             start = anchor + dt.timedelta(days=days)
             try:
-                held = three_hours_in_jakarta(n, start)
-                held.status = MeetingStatus.HELD
-                held.save()
+                # Created and scheduled before it began, then marked held through the service.
+                with time_machine.travel(start - dt.timedelta(days=2), tick=False):
+                    held = meetings.schedule_meeting(three_hours_in_jakarta(n, start), by=officer)
+                held = meetings.mark_held(held, by=officer)
                 meetings.create_minutes_version(held, by=officer, text="# Minutes\n\nThe meeting was held.")
                 if submit:
                     meetings.submit_minutes(held.minutes, by=officer)
@@ -516,17 +630,12 @@ def steady_state(runs: int) -> dict:
             results.append(vars(result))
     finally:
         delivery._sources = registered
-    parts: dict[str, list[float]] = {"plan": [], "bundle": [], "due_message_ids": []}
+    # The steady sweep is its pulse (one query: cursors, wakes, anything due?) and nothing else.
+    parts: dict[str, list[float]] = {"pulse": []}
     for _ in range(runs):
-        now = timezone.now()
-        for name, call in (
-            ("plan", lambda n=now: delivery.plan(n)),
-            ("bundle", lambda n=now: delivery.bundle(n)),
-            ("due_message_ids", lambda n=now: delivery.due_message_ids(n, limit=40)),
-        ):
-            started = time.perf_counter()
-            call()
-            parts[name].append(time.perf_counter() - started)
+        started = time.perf_counter()
+        delivery.pulse(timezone.now())
+        parts["pulse"].append(time.perf_counter() - started)
     # Each source run directly: what a sweep pays when it does run it (woken, or its moment come).
     by_source: dict[str, list[float]] = {}
     source_queries: dict[str, int] = {}
@@ -546,20 +655,10 @@ def steady_state(runs: int) -> dict:
         if q["sql"].lstrip().upper().startswith("SELECT"):
             entry["plan"] = shorten(explain(q["sql"]))
         queries.append(entry)
-    # Bundling's look for due notifications: the locking SELECT, or (a sweep with nothing
-    # due) the existence check that comes before it, on the same predicate.
+    # The looks for due notifications and for action items whose plan has come: both in the
+    # pulse (EXISTS subqueries), whose plan shows which index each reads.
     due_query = next(
-        (q for q in queries if '"secretariat_notification"' in q["sql"] and "FOR UPDATE" in q["sql"].upper()), None
-    ) or next(
-        (
-            q
-            for q in queries
-            if 'FROM "secretariat_notification"' in q["sql"]
-            and '"due_at" <=' in q["sql"]
-            and "'pending'" in q["sql"]
-            and q["sql"].lstrip().upper().startswith("SELECT 1")
-        ),
-        None,
+        (q for q in queries if 'FROM "secretariat_notification"' in q["sql"] and '"due_at" <=' in q["sql"]), None
     )
     items_query = next((q for q in queries if 'FROM "workgroups_actionitem"' in q["sql"]), None)
     return {
@@ -734,22 +833,9 @@ def main() -> None:
                 out["steady"] = steady_state(args.steady_runs)
                 out["steady"]["smtp_connections"], _ = mailbox.take()
                 log(f"steady: {out['steady']['ms']} ms (runs {out['steady']['runs_ms']})")
-            # 5. Catch-up after a day without sweeps: one foreground sweep, then drain.
+            # 5. Catch-up after a day without sweeps: the beat task (and, for comparison, the foreground driver).
             with time_machine.travel(anchor + dt.timedelta(days=1), tick=True):
-                now = timezone.now()
-                backlog = Notification.objects.filter(status="pending", due_at__lte=now).count()
-                elapsed, result, counter = timed_sweep()
-                connections, messages = mailbox.take()
-                out["catchup"] = {
-                    "ms": round(elapsed * 1000, 1),
-                    **vars(result),
-                    "queries": counter.count,
-                    "sql_ms": round(counter.seconds * 1000, 1),
-                    "pending_due_before": backlog,
-                    "smtp_connections": connections,
-                    "smtp_messages": messages,
-                }
-                out["catchup"]["rest"] = drain(mailbox)
+                out["catchup"] = catch_up(mailbox)
                 log(f"catch-up: {json.dumps(out['catchup'])}")
             # 6. The Celery path, one more day later.
             broker = os.environ.get("CELERY_BROKER_URL", "")

@@ -218,34 +218,44 @@ def _minutes_path(minutes: Minutes) -> str:
     return reverse("meetings:minutes", args=[minutes.meeting_id])
 
 
+# What the reminder e-mail reads of its subject (the meeting's body), fetched once for a sweep's batch.
+MEETING_PREFETCH = ("body",)
+MINUTES_PREFETCH = ("meeting__body",)
+
+
 def register() -> None:
     delivery.register_kind(
         "meeting_upcoming",
         label=_("A meeting is coming up (7 days and 1 day before)"),
         render=_render(_("A meeting is coming up"), link_of=_meeting_path),
         mandatory=False,
+        prefetch=MEETING_PREFETCH,
     )
     delivery.register_kind(
         "rsvp_pending",
         label=_("Your delegation has not answered an invitation"),
         render=_render(_("Your delegation has not answered yet"), link_of=_meeting_path),
+        prefetch=MEETING_PREFETCH,
     )
     delivery.register_kind(
         "agenda_adopted",
         label=_("An agenda was adopted and its documents are available"),
         render=_render(_("The agenda was adopted"), link_of=_meeting_path),
         mandatory=False,
+        prefetch=MEETING_PREFETCH,
     )
     delivery.register_kind(
         "minutes_awaiting_chair",
         label=_("Minutes wait for your approval"),
         render=_render(_("Minutes wait for your approval"), link_of=_minutes_path),
+        prefetch=MINUTES_PREFETCH,
     )
     delivery.register_kind(
         "comment_window_closing",
         label=_("The comment window on minutes closes tomorrow"),
         render=_render(_("Comments on the minutes close tomorrow"), link_of=_minutes_path),
         mandatory=False,
+        prefetch=MINUTES_PREFETCH,
     )
     # The people come from memberships (delegations, heads, the body's chair on the day).
     delivery.register_source(plan_meeting_reminders, watch=(Meeting, Delegation, Membership))

@@ -1,7 +1,7 @@
 """Notification kinds of meetings, registered with the delivery engine when the app is ready.
 
-Content is rendered when the sweep bundles the notification, from the meeting as
-it then stands: an invitation bundled after a change already carries the new
+Content is rendered when the message's first sender writes it, from the meeting
+as it then stands: an invitation written after a change already carries the new
 date and SEQUENCE (the services retire what is still unsent when a date moves).
 The reminders the sweep derives (upcoming meetings, pending RSVPs, minutes
 awaiting the chair) live in `reminder_sources`.

@@ -4,18 +4,27 @@ Rows, not broker messages, are the truth. A request that has something to say
 writes a `Notification` row (unique per kind, object, address and occurrence) and
 returns; it never talks to the broker. The sweep then:
 
+0. takes its pulse: ONE query says whether anything at all is to be done (each
+   source's cursor and wakes, each indexed source's "rows due?", notifications
+   due, messages to send); a sweep with nothing to do stops there (see `pulse`);
 1. plans: asks every registered source what has come due and writes the rows
    (a unique key makes planning twice a no-op). A source that derives its
    reminders from other rows says when it could next plan something; its
    `SourceCursor` keeps that moment, and the sweep skips it until then or until a
-   change to a model it watches wakes it (see `plan`);
-2. bundles: turns due notifications into `Message` rows, rendering their content
-   once, in a transaction that locks the rows it takes (skip-locked on PostgreSQL,
-   an immediate transaction on SQLite), so two sweeps never bundle one twice;
+   change to a model it watches wakes it (see `plan`). A source that stores its
+   plan in an index of its own rows (action items' `next_reminder_at`) gives the
+   rows that make it due instead, and runs only when the pulse finds some;
+2. bundles: turns due notifications into `Message` rows, one per address, in a
+   transaction that locks the rows it takes (skip-locked on PostgreSQL, an
+   immediate transaction on SQLite), so two sweeps never bundle one twice. It
+   renders nothing: with Celery the sweep is beat's task, and the e-mails are
+   written by the workers that send them;
 3. claims messages with a conditional UPDATE (queued and due, or sending with an
    expired lease) that stamps a claim token and a lease: only one sender wins;
-4. sends the claimed messages over one SMTP connection and marks each sent, or
-   backs it off, and after `DELIVERY_MAX_ATTEMPTS` marks it failed with the error.
+4. renders the claimed messages not yet written and stores their content under
+   the claim before sending any (a resend sends the very same text), then sends
+   them over one SMTP connection and marks each sent, or backs it off, and after
+   `DELIVERY_MAX_ATTEMPTS` marks it failed with the error.
 
 A sender that dies between sending and marking leaves its message "sending";
 once the lease expires the next sweep claims it again: at most one resend, which
@@ -36,8 +45,8 @@ from collections.abc import Callable, Iterable, Sequence
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, models, transaction
-from django.db.models import Exists, F, OuterRef, Q, prefetch_related_objects
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, models, transaction
+from django.db.models import Case, Exists, F, OuterRef, Q, Value, When, prefetch_related_objects
 from django.db.models.signals import post_delete, post_save
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -89,6 +98,10 @@ class Source:
     plan: Callable[[dt.datetime], int | Planning]
     name: str
     watch: tuple[type[models.Model], ...] = ()
+    # The rows whose presence means the source has something to plan at `now` (a
+    # source with a stored plan: its rows whose next moment has come). The pulse asks
+    # whether any exist; the source runs only when some do, and needs no cursor.
+    due: Callable[[dt.datetime], models.QuerySet] | None = None
 
 
 _kinds: dict[str, Kind] = {}
@@ -124,7 +137,10 @@ def source_name(source: Callable) -> str:
 
 
 def register_source(
-    source: Callable[[dt.datetime], int | Planning], *, watch: Iterable[type[models.Model]] = ()
+    source: Callable[[dt.datetime], int | Planning],
+    *,
+    watch: Iterable[type[models.Model]] = (),
+    due: Callable[[dt.datetime], models.QuerySet] | None = None,
 ) -> Callable[[dt.datetime], int | Planning]:
     """Register a function that plans the notifications due at `now`.
 
@@ -132,11 +148,15 @@ def register_source(
     that also says when it could next plan something: the sweep then skips it
     until that moment, or until a row of a `watch`ed model is saved, deleted or
     written by the bulk helpers of secretariat.history.
+
+    With `due` (a function of `now` giving a queryset: the rows that make the source
+    due, read through an index), the sweep's pulse asks whether any such row exists
+    and runs the source only then, whatever it returns.
     """
     name = source_name(source)
     if any(known.name == name for known in _sources):
         return source
-    _sources.append(Source(source, name, tuple(watch)))
+    _sources.append(Source(source, name, tuple(watch), due))
     for model in watch:
         _watchers.setdefault(model, []).append(name)
         uid = f"delivery.wake:{model._meta.label}"
@@ -318,14 +338,131 @@ def retire(kind: str, subject: models.Model, *, occurrence: str | None = None) -
     return rows.update(status=NotificationStatus.RETIRED)
 
 
-def plan(now: dt.datetime) -> int:
+@dataclasses.dataclass(frozen=True)
+class Pulse:
+    """What the sweep's first query found: whether there is anything to do at `now`.
+
+    `cursors` maps a source's name to (next_run_at, woken); `due_sources` names the
+    sources with a `due` queryset that found rows. `complete` is False when a source
+    has no cursor row yet (the first sweep, a new source): then every source runs
+    and nothing is skipped.
+    """
+
+    cursors: dict[str, tuple[dt.datetime | None, bool]]
+    due_sources: frozenset[str]
+    notifications_due: bool
+    messages_due: bool
+    complete: bool
+
+    def runs(self, source: Source, now: dt.datetime) -> bool:
+        """Whether the sweep at `now` runs this source (`plan`, step 2)."""
+        next_run_at, is_woken = self.cursors.get(source.name, (None, True))
+        if is_woken or not self.complete:
+            return True
+        if source.due is not None:
+            return source.name in self.due_sources
+        return next_run_at is None or not now < next_run_at <= now + RESWEEP_AFTER
+
+    def idle(self, now: dt.datetime) -> bool:
+        """Nothing to plan, bundle or send at `now`: the sweep can stop here."""
+        return not (self.notifications_due or self.messages_due or any(self.runs(s, now) for s in _sources))
+
+
+def pulse(now: dt.datetime) -> Pulse:
+    """One query: every source's cursor and wake, and whether anything is due at `now`.
+
+    The cursor rows, each with whether a `SourceWake` waits for it, and on every row
+    the same uncorrelated EXISTS (PostgreSQL and SQLite compute each once): for each
+    source registered with `due`, its due rows (its own partial index); pending
+    notifications due (`notification_pending_due`); messages to claim
+    (`message_queued_due`, `message_sending_lease`). A steady sweep is this query
+    and nothing else. Building it through the ORM costs ten times what PostgreSQL
+    takes to answer it, so it is compiled once per set of sources (`_PulseQuery`).
+    """
+    probes = {f"due_{n}": source for n, source in enumerate(_sources) if source.due is not None}
+    key = (DEFAULT_DB_ALIAS, tuple((name, source.name, source.due) for name, source in probes.items()))
+    query = _pulse_queries.get(key)
+    if query is None:
+        query = _pulse_queries[key] = _PulseQuery(probes)
+    rows = query.run(now)
+    cursors = {row["name"]: (row["next_run_at"], bool(row["woken"])) for row in rows}
+    if not rows:  # no cursor at all yet: nothing is known, everything is looked at
+        return Pulse(cursors, frozenset(s.name for s in probes.values()), True, True, False)
+    first = rows[0]
+    return Pulse(
+        cursors,
+        frozenset(source.name for name, source in probes.items() if first[name]),
+        bool(first["notifications_due"]),
+        bool(first["messages_due"]),
+        all(source.name in cursors for source in _sources),
+    )
+
+
+class _PulseQuery:
+    """The pulse's SQL, compiled once by the ORM; each sweep runs it with its own `now`.
+
+    The queryset is compiled for two different moments: the parameters that differ
+    are the moment's (every "<= now" of the query), the others are constants. Running
+    it puts the sweep's `now`, adapted as the ORM adapts it, in those places and reads
+    the rows with the ORM's own converters (SQLite's strings become datetimes).
+    """
+
+    _A = dt.datetime(2001, 1, 1, tzinfo=dt.UTC)
+    _B = dt.datetime(2002, 2, 2, tzinfo=dt.UTC)
+
+    def __init__(self, probes: dict[str, Source]) -> None:
+        compiled = []
+        for moment in (self._A, self._B):
+            queryset = SourceCursor.objects.annotate(
+                woken=Exists(SourceWake.objects.filter(name=OuterRef("name"))),
+                notifications_due=Exists(Notification.objects.due(moment)),
+                messages_due=Exists(Message.objects.filter(_claimable(moment))),
+                **{name: Exists(source.due(moment)) for name, source in probes.items()},
+            ).values("name", "next_run_at", "woken", "notifications_due", "messages_due", *probes)
+            compiler = queryset.query.get_compiler(DEFAULT_DB_ALIAS)
+            compiled.append((compiler, *compiler.as_sql()))
+        (self.compiler, self.sql, params), (_c, sql_b, params_b) = compiled
+        ops = self.compiler.connection.ops
+        if sql_b != self.sql or len(params) != len(params_b):
+            raise RuntimeError("The pulse query's SQL depends on its moment; it cannot be compiled once.")
+        self.params = list(params)
+        self.slots = [n for n, (a, b) in enumerate(zip(params, params_b, strict=True)) if a != b]
+        if any(params[n] != ops.adapt_datetimefield_value(self._A) for n in self.slots):
+            raise RuntimeError("The pulse query has a parameter other than its moment that varies.")
+        self.names = [alias for _expression, _sql, alias in self.compiler.select]
+        self.converters = self.compiler.get_converters([entry[0] for entry in self.compiler.select])
+
+    def run(self, now: dt.datetime) -> list[dict]:
+        # This thread's connection: the compiler's belongs to the thread that compiled it.
+        connection = connections[DEFAULT_DB_ALIAS]
+        params = list(self.params)
+        moment = connection.ops.adapt_datetimefield_value(now)
+        for n in self.slots:
+            params[n] = moment
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, params)
+            rows = [list(row) for row in cursor.fetchall()]
+        for position, (converters, expression) in self.converters.items():
+            for row in rows:
+                for converter in converters:
+                    row[position] = converter(row[position], expression, connection)
+        return [dict(zip(self.names, row, strict=True)) for row in rows]
+
+
+_pulse_queries: dict[tuple, _PulseQuery] = {}
+
+
+def plan(now: dt.datetime, *, state: Pulse | None = None) -> int:
     """Ask the sources whose time has come what is due at `now`; returns how many were planned.
 
-    1. one query reads every source's cursor (`SourceCursor`, a row per source)
-       and whether a `SourceWake` waits for it;
-    2. a source runs when it is woken, its cursor is missing or NULL (a source
-       that returns a bare count) or its `next_run_at` has come; a cursor further
-       ahead than any sweep could have set it means the clock went back: it runs too;
+    1. the pulse (`state`, or one query taken here) has every source's cursor
+       (`SourceCursor`, a row per source), whether a `SourceWake` waits for it, and
+       which sources with a `due` queryset have rows due;
+    2. a source with `due` runs when its rows are due (or when the pulse is not
+       complete); any other source runs when it is woken, its cursor is missing or
+       NULL (a source that returns a bare count) or its `next_run_at` has come; a
+       cursor further ahead than any sweep could have set it means the clock went
+       back: it runs too;
     3. a woken source's wakes are deleted just before it runs (what was committed
        before the delete, the run sees; a wake committed after it stays for the
        next sweep);
@@ -337,24 +474,18 @@ def plan(now: dt.datetime) -> int:
     sources = list(_sources)
     if not sources:
         return 0
-    woken = SourceWake.objects.filter(name=OuterRef("name"))
-    cursors = {
-        name: (next_run_at, is_woken)
-        for name, next_run_at, is_woken in SourceCursor.objects.annotate(woken=Exists(woken)).values_list(
-            "name", "next_run_at", "woken"
-        )
-    }
-    missing = [SourceCursor(name=source.name) for source in sources if source.name not in cursors]
-    if missing:
+    state = state or pulse(now)
+    cursors = state.cursors
+    if not state.complete:
+        missing = [SourceCursor(name=source.name) for source in sources if source.name not in cursors]
         SourceCursor.objects.bulk_create(missing, ignore_conflicts=True)
     planned = 0
     token = _planning_now.set(now)
     try:
         for source in sources:
-            next_run_at, is_woken = cursors.get(source.name, (None, True))
-            if not is_woken and next_run_at is not None and now < next_run_at <= now + RESWEEP_AFTER:
+            if not state.runs(source, now):
                 continue
-            if is_woken:
+            if cursors.get(source.name, (None, True))[1]:  # woken
                 SourceWake.objects.filter(name=source.name).delete()
                 _forget_wake(source.name)
             result = source.plan(now)
@@ -428,34 +559,35 @@ bulk_written.connect(_wake_on_write, dispatch_uid="delivery.wake:bulk", weak=Fal
 # --- Bundling -------------------------------------------------------------
 
 
-def bundle(now: dt.datetime, *, limit: int = 1000) -> int:
+def bundle(now: dt.datetime, *, limit: int = 1000, due: bool | None = None) -> int:
     """Turn due notifications into messages; returns how many messages were built.
 
     Several notifications due for one address in one sweep become one message
-    (a digest listing them); a single one is sent as it is.
+    (a digest listing them); a single one is sent as it is. `due` is what the
+    sweep's pulse already knows (None: look).
     """
-    if not Notification.objects.due(now).exists():
-        # Most sweeps: one look at notification_pending_due, no locking transaction
-        # (on SQLite an immediate one, which would take the write lock for nothing).
+    if due is None:
+        due = Notification.objects.due(now).exists()
+    if not due:
+        # Most sweeps: one look at notification_pending_due (the pulse's), no locking
+        # transaction (on SQLite an immediate one, which would take the write lock for nothing).
         return 0
     with transaction.atomic():
         due = list(
             Notification.objects.due(now)
             .select_for_update(skip_locked=True, of=("self",))
-            .select_related("recipient", "recipient__member_state", "content_type")
+            # The recipient for the kinds it switched off; nothing else: bundling renders nothing.
+            .select_related("recipient")
             .order_by("due_at", "pk")[:limit]
         )
-        # The objects they are about, one query per kind of object rather than one per row
-        # (a catch-up bundles hundreds); several rows about one object share its instance.
+        # Whether each can still be told needs the object it is about: one query per kind of
+        # object rather than one per row (a catch-up bundles hundreds).
         prefetch_related_objects(due, "subject")
-        _prefetch_for_kinds(due)
-        by_address: dict[str, list[tuple[Notification, EmailContent]]] = {}
+        by_address: dict[str, list[Notification]] = {}
         for notification in due:
-            content = _render(notification)
-            if content is not None:
-                by_address.setdefault(notification.address, []).append((notification, content))
-        for parts in by_address.values():
-            _build_message(parts, now)
+            if _tellable(notification):
+                by_address.setdefault(notification.address, []).append(notification)
+        _build_messages(list(by_address.values()), now)
     return len(by_address)
 
 
@@ -471,8 +603,8 @@ def _prefetch_for_kinds(rows: list[Notification]) -> None:
         prefetch_related_objects(list(objs.values()), *lookups)
 
 
-def _render(notification: Notification) -> EmailContent | None:
-    """The notification's content, or None (and the row retired or failed) when it cannot be told.
+def _tellable(notification: Notification) -> bool:
+    """Whether the notification can still be e-mailed; if not, its row says why (and leaves its message).
 
     An optional kind the recipient switched off is not e-mailed; it stays in the app.
     """
@@ -480,20 +612,30 @@ def _render(notification: Notification) -> EmailContent | None:
     recipient = notification.recipient
     if kind is not None and not kind.mandatory and recipient is not None and kind.name in recipient.muted_kinds:
         notification.status = NotificationStatus.SENT
-        notification.save(update_fields=["status"])
-        return None
-    target = notification.subject
-    if kind is None or target is None:
+        notification.message = None
+        notification.save(update_fields=["status", "message"])
+        return False
+    if kind is None or notification.subject is None:
         # The kind is gone from the code or the object was deleted: nothing to say.
         notification.status = NotificationStatus.RETIRED
-        notification.save(update_fields=["status"])
+        notification.message = None
+        notification.save(update_fields=["status", "message"])
+        return False
+    return True
+
+
+def _render(notification: Notification) -> EmailContent | None:
+    """The notification's content, or None (and the row retired, failed or only in-app) when it cannot be told."""
+    if not _tellable(notification):
         return None
+    kind, recipient = _kinds[notification.kind], notification.recipient
     try:
         content = kind.render(notification)
     except Exception:
         log.exception("Cannot render notification %s", notification.pk)
         notification.status = NotificationStatus.FAILED
-        notification.save(update_fields=["status"])
+        notification.message = None
+        notification.save(update_fields=["status", "message"])
         return None
     if not kind.mandatory and recipient is not None:
         _add_unsubscribe(content, recipient, kind)
@@ -516,27 +658,105 @@ def _add_unsubscribe(content: EmailContent, recipient: User, kind: Kind) -> None
         )
 
 
-def _build_message(parts: list[tuple[Notification, EmailContent]], now: dt.datetime) -> Message:
-    first = parts[0][0]
+def _build_messages(groups: list[list[Notification]], now: dt.datetime) -> list[Message]:
+    """One message per group (an address's notifications), written in two queries whatever their number:
+    one INSERT of the messages (their ids come back), one UPDATE putting each notification in its own.
+
+    The messages are not written yet (`rendered` False): their sender renders them. Until then
+    the subject line names the kind, or the count of a digest, for the deliveries page.
+    """
+    messages = []
+    for parts in groups:
+        first = parts[0]
+        with translation.override(settings.LANGUAGE_CODE):
+            if len(parts) == 1:
+                label = str(_kinds[first.kind].label)
+            else:
+                label = translation.gettext("%(count)s updates") % {"count": len(parts)}
+        messages.append(
+            Message(
+                recipient=first.recipient,
+                address=first.address,
+                subject_line=label[:250],
+                body_text="",
+                rendered=False,
+                next_attempt_at=now,
+                created_at=now,
+            )
+        )
+    if not messages:
+        return []
+    Message.objects.bulk_create(messages)
+    Notification.objects.filter(pk__in=[n.pk for parts in groups for n in parts]).update(
+        status=NotificationStatus.QUEUED,
+        message_id=Case(
+            *(When(pk__in=[n.pk for n in parts], then=Value(m.pk)) for parts, m in zip(groups, messages, strict=True)),
+            output_field=models.BigIntegerField(),
+        ),
+    )
+    return messages
+
+
+def _write(messages: Sequence[Message]) -> list[Message]:
+    """Render the claimed messages not yet written and store their content before any is sent.
+
+    1. their notifications, with recipients and the objects they are about, and what each
+       kind's e-mail reads of those, in a few queries for the batch;
+    2. each rendered from its object as it now stands; one that can no longer be told (object
+       deleted, kind switched off since, rendering failed) says why on its row and leaves its
+       message; several for one message become a digest listing them;
+    3. the content stored on the messages under this sender's claim (one UPDATE for the batch),
+       so a resend after a crash (the lease expired, another sender claims it) sends the very
+       same text; a message left with nothing to say is deleted, as bundling would not have
+       built it.
+
+    Returns the messages to send, in their order.
+    """
+    todo = {m.pk: m for m in messages if not m.rendered}
+    if not todo:
+        return list(messages)
+    rows = list(
+        Notification.objects.filter(message__in=list(todo), status=NotificationStatus.QUEUED)
+        .select_related("recipient", "recipient__member_state", "content_type")
+        .order_by("due_at", "pk")
+    )
+    prefetch_related_objects(rows, "subject")
+    _prefetch_for_kinds(rows)
+    parts: dict[int, list[tuple[Notification, EmailContent]]] = {}
+    for row in rows:
+        message_id = row.message_id
+        content = _render(row)
+        if content is not None:
+            parts.setdefault(message_id, []).append((row, content))
+    written, empty = [], []
+    for message in todo.values():
+        if message.pk not in parts:
+            empty.append(message.pk)
+            continue
+        content = _content(parts[message.pk])
+        message.subject_line = content.subject[:250]
+        message.body_text, message.body_html, message.attachments = content.text, content.html, content.attachments
+        message.rendered = True
+        written.append(message)
+    # Under this sender's claim (one token for the batch): a message whose lease ran out and
+    # that another sender claimed since is neither written nor sent by this one.
+    mine = Message.objects.filter(claim=messages[0].claim, status=MessageStatus.SENDING)
+    if empty:
+        mine.filter(pk__in=empty).delete()
+    stored = mine.bulk_update(written, ["subject_line", "body_text", "body_html", "attachments", "rendered"])
+    lost = set()
+    if stored != len(written):
+        lost = {m.pk for m in written} - set(mine.filter(pk__in=[m.pk for m in written]).values_list("pk", flat=True))
+    return [m for m in messages if m.pk not in empty and m.pk not in lost]
+
+
+def _content(parts: list[tuple[Notification, EmailContent]]) -> EmailContent:
+    """One notification's content as it is; several, a digest listing them."""
     if len(parts) == 1:
-        content = parts[0][1]
-    else:
-        content = render_email("digest", {"items": [c for _n, c in parts]}, recipient=first.recipient)
-        content.attachments = [a for _n, c in parts for a in c.attachments]
-    message = Message.objects.create(
-        recipient=first.recipient,
-        address=first.address,
-        subject_line=content.subject[:250],
-        body_text=content.text,
-        body_html=content.html,
-        attachments=content.attachments,
-        next_attempt_at=now,
-        created_at=now,
-    )
-    Notification.objects.filter(pk__in=[n.pk for n, _c in parts]).update(
-        message=message, status=NotificationStatus.QUEUED
-    )
-    return message
+        return parts[0][1]
+    content = render_email("digest", {"items": [c for _n, c in parts]}, recipient=parts[0][0].recipient)
+    content.attachments = [a for _n, c in parts for a in c.attachments]
+    return content
 
 
 # --- Claiming and sending ---------------------------------------------------
@@ -647,6 +867,7 @@ def send_claimed(messages: Sequence[Message], *, connection: _Connection | None 
     Given a connection (the foreground sweep's), it sends over it and leaves it
     open for the next batch; otherwise it opens one and closes it at the end.
     """
+    messages = _write(messages)
     if not messages:
         return 0
     own = connection is None
@@ -679,15 +900,25 @@ class SweepResult:
     planned: int = 0
     bundled: int = 0
     sent: int = 0
+    # Whether messages may be waiting to be claimed (the pulse found some, or this sweep
+    # bundled some): when not, the sweep does not look for them.
+    sendable: bool = dataclasses.field(default=True, repr=False, compare=False)
 
     def __str__(self) -> str:
         return f"planned {self.planned}, bundled {self.bundled}, sent {self.sent}"
 
 
-def prepare(now: dt.datetime | None = None) -> SweepResult:
-    """Steps 1 and 2 of the sweep: plan what is due and bundle it into messages."""
+def prepare(now: dt.datetime | None = None, *, state: Pulse | None = None) -> SweepResult:
+    """Steps 0 to 2 of the sweep: take the pulse (unless given), plan what is due and bundle it.
+
+    With nothing due anywhere this is the pulse's one query.
+    """
     now = now or timezone.now()
-    return SweepResult(planned=plan(now), bundled=bundle(now))
+    state = state or pulse(now)
+    planned = plan(now, state=state)
+    # What the sources just planned may be due already (stamped `now`): look for it.
+    bundled = bundle(now, due=True if planned else state.notifications_due)
+    return SweepResult(planned=planned, bundled=bundled, sendable=bool(bundled) or state.messages_due)
 
 
 def send_batch(ids: Iterable[int] | None = None, *, now: dt.datetime | None = None) -> int:
@@ -703,6 +934,8 @@ def sweep(now: dt.datetime | None = None) -> SweepResult:
     """
     now = now or timezone.now()
     result = prepare(now)
+    if not result.sendable:
+        return result
     connection = _Connection()
     try:
         while True:

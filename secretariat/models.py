@@ -443,8 +443,8 @@ class MessageStatus(models.TextChoices):
 class Message(models.Model):
     """One e-mail to one address, carrying one notification (or, as a digest, several).
 
-    Content is rendered when the message is built, so a resend after a crash sends
-    the very same text.
+    The sweep builds it unwritten; the first sender to claim it renders its content
+    and stores it before sending, so a resend after a crash sends the very same text.
     """
 
     recipient = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="messages")
@@ -454,6 +454,8 @@ class Message(models.Model):
     body_html = models.TextField(blank=True)
     # [{"filename": ..., "content": ..., "mimetype": ...}] — text attachments (.ics).
     attachments = models.JSONField(default=list, blank=True)
+    # False from bundling until its first sender has rendered and stored the content above.
+    rendered = models.BooleanField(default=True)
     status = models.CharField(max_length=10, choices=MessageStatus.choices, default=MessageStatus.QUEUED)
     next_attempt_at = models.DateTimeField(default=timezone.now)
     lease_expires_at = models.DateTimeField(null=True, blank=True)

@@ -20,4 +20,11 @@ def _render_invitation(notification: Notification) -> delivery.EmailContent:
     )
 
 
-delivery.register_kind("invitation", label=_("Invitation to join a body"), render=_render_invitation, urgent=True)
+delivery.register_kind(
+    "invitation",
+    label=_("Invitation to join a body"),
+    render=_render_invitation,
+    urgent=True,
+    # What the e-mail reads of the invitation, fetched once for a sweep's batch.
+    prefetch=("body", "member_state", "invited_by"),
+)

@@ -28,10 +28,17 @@ RETRY = {
 
 @shared_task(**RETRY)
 def sweep() -> int:
-    """Plan and bundle what is due, then hand batches of messages to the workers."""
+    """Plan and bundle what is due, then hand batches of messages to the workers.
+
+    Most beats find nothing to do: the pulse's one query, and the task returns.
+    """
+    now = timezone.now()
+    state = delivery.pulse(now)
+    if state.idle(now):
+        return 0
     with acting_as(system_user()):
-        delivery.prepare()
-    ids = delivery.due_message_ids(timezone.now())
+        result = delivery.prepare(now, state=state)
+    ids = delivery.due_message_ids(timezone.now()) if result.sendable else []
     size = settings.DELIVERY_BATCH_SIZE
     for start in range(0, len(ids), size):
         send_messages.delay(ids[start : start + size])

@@ -1,8 +1,8 @@
 """Notification kinds of the work plan, and the sweep's source of due and overdue reminders.
 
 The services plan rows in their own transaction (`announce_*`); the sweep asks
-`plan_due_reminders` what has come due. Content is rendered when the sweep
-bundles the row, from the item as it then stands.
+`plan_due_reminders` what has come due. Content is rendered when the message's
+first sender writes it, from the item as it then stands.
 """
 
 from __future__ import annotations
@@ -146,8 +146,9 @@ def plan_due_reminders(now: dt.datetime) -> int:
     lookup however many items are open:
 
     1. the items whose next_reminder_at has come (partial index action_item_next_reminder):
-       a sweep with none stops after this one query; otherwise they are read again,
-       locked, in the transaction of the steps below;
+       the sweep's pulse asks whether there are any (`_due_items`, registered as the
+       source's `due`) and runs this source only then; run on its own it looks first
+       itself. They are read again, locked, in the transaction of the steps below;
     2. their recipients in three queries whatever their number: assignees, the
        owner states' delegations, the secretariat's officers (members' states
        with them, for the working-hours calendar);
@@ -155,11 +156,17 @@ def plan_due_reminders(now: dt.datetime) -> int:
     4. each item's next_reminder_at moved on (one UPDATE per distinct new value,
        writing no history: the field is left out of it).
     """
-    due = ActionItem.objects.filter(next_reminder_at__lte=now)
-    if not due.exists():  # the steady state: one look at the index, no transaction
+    due = _due_items(now)
+    if not due.exists():  # run on its own: one look at the index, no transaction
         return 0
     with transaction.atomic():
         return _plan_items(due, now)
+
+
+def _due_items(now: dt.datetime) -> models.QuerySet:
+    """The items whose reminder plan has come (partial index action_item_next_reminder);
+    the sweep's pulse asks whether any exist and runs this source only then."""
+    return ActionItem.objects.filter(next_reminder_at__lte=now)
 
 
 def _plan_items(due: models.QuerySet, now: dt.datetime) -> int:
@@ -317,4 +324,4 @@ delivery.register_kind("referral_made", label=_("Work referred to your body"), r
 delivery.register_kind(
     "referral_outcome", label=_("The outcome of a referral"), render=_referral_email("referral_outcome")
 )
-delivery.register_source(plan_due_reminders)
+delivery.register_source(plan_due_reminders, due=_due_items)

@@ -112,10 +112,10 @@ def test_a_steady_sweep_reads_the_cursors_and_runs_no_derived_source(network, tu
         again = delivery.sweep()
     assert (again.planned, again.bundled, again.sent) == (0, 0, 0)
     sql = [q["sql"] for q in whole.captured_queries]
-    # 1 every source's cursor; 2 action items whose next_reminder_at has come;
-    # 3 bundling: any notification due; 4 sending: due messages. Meetings, minutes and
-    # circulations sleep until their next moment: none of their tables is read.
-    assert len(sql) == 4, "\n".join(q[:150] for q in sql)
+    # One query, the pulse: every source's cursor, and whether action items' next_reminder_at,
+    # notifications or messages are due. Meetings, minutes and circulations sleep until their
+    # next moment: none of their tables is read.
+    assert len(sql) == 1, "\n".join(q[:150] for q in sql)
     assert 'FROM "secretariat_sourcecursor"' in sql[0]
     assert not [q for q in sql if any(f'"{table}"' in q for table in DERIVED_TABLES)]
     # Each sleeps until its next moment, an hour at most (the net under unseen changes).
