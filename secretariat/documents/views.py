@@ -10,7 +10,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Max
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -63,9 +64,15 @@ def document_list(request: HttpRequest) -> HttpResponse:
         bodies=Body.objects.filter(pk__in=visible.values("body_id")),
         meetings=links.meeting_choices(user),
     )
+    # Per-row subqueries, not a join and GROUP BY: PostgreSQL evaluates them for the page's
+    # rows only, after the sort and the limit, and the paginator's count leaves them out.
+    versions = DocumentVersion.objects.filter(document=OuterRef("pk")).order_by()
     documents = (
         visible.select_related("body")
-        .annotate(version_count=Count("versions"), last_upload=Max("versions__uploaded_at"))
+        .annotate(
+            version_count=Coalesce(Subquery(versions.values("document").annotate(n=Count("pk")).values("n")), 0),
+            last_upload=Subquery(versions.order_by("-uploaded_at").values("uploaded_at")[:1]),
+        )
         .order_by("-year", "body__code", "-number")
     )
     query = ""
