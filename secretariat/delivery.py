@@ -576,16 +576,22 @@ def bundle(now: dt.datetime, *, limit: int = 1000, due: bool | None = None) -> i
         due = list(
             Notification.objects.due(now)
             .select_for_update(skip_locked=True, of=("self",))
-            # The recipient for the kinds it switched off; nothing else: bundling renders nothing.
-            .select_related("recipient")
             .order_by("due_at", "pk")[:limit]
         )
-        # Whether each can still be told needs the object it is about: one query per kind of
-        # object rather than one per row (a catch-up bundles hundreds).
-        prefetch_related_objects(due, "subject")
+        # The recipients of optional kinds, for the kinds they switched off, each read once (a
+        # catch-up bundles hundreds of rows for a few dozen people; mandatory kinds need none);
+        # nothing else: bundling renders nothing.
+        optional = {n.recipient_id for n in due if n.recipient_id is not None and _optional(n.kind)}
+        recipients = User.objects.in_bulk(optional) if optional else {}
+        # Whether each can still be told needs whether the object it is about still exists:
+        # one query of ids per kind of object, rather than one per row or the whole objects.
+        alive = _existing_subjects(due)
         by_address: dict[str, list[Notification]] = {}
         for notification in due:
-            if _tellable(notification):
+            if notification.recipient_id in recipients:
+                notification.recipient = recipients[notification.recipient_id]
+            exists = (notification.content_type_id, notification.object_id) in alive
+            if _tellable(notification, subject_exists=exists):
                 by_address.setdefault(notification.address, []).append(notification)
         _build_messages(list(by_address.values()), now)
     return len(by_address)
@@ -603,19 +609,48 @@ def _prefetch_for_kinds(rows: list[Notification]) -> None:
         prefetch_related_objects(list(objs.values()), *lookups)
 
 
-def _tellable(notification: Notification) -> bool:
+def _optional(kind_name: str) -> bool:
+    kind = _kinds.get(kind_name)
+    return kind is not None and not kind.mandatory
+
+
+def _existing_subjects(rows: Sequence[Notification]) -> set[tuple[int, int]]:
+    """The (content type, object id) pairs of these notifications whose object still exists:
+    one query of primary keys per content type, no object built."""
+    wanted: dict[int, set[int]] = {}
+    for row in rows:
+        wanted.setdefault(row.content_type_id, set()).add(row.object_id)
+    alive = set()
+    for content_type_id, ids in wanted.items():
+        model = ContentType.objects.get_for_id(content_type_id).model_class()
+        if model is None:  # the model is gone from the code: nothing about it can be told
+            continue
+        found = model._base_manager.filter(pk__in=sorted(ids)).values_list("pk", flat=True)
+        alive.update((content_type_id, pk) for pk in found)
+    return alive
+
+
+def _tellable(notification: Notification, *, subject_exists: bool | None = None) -> bool:
     """Whether the notification can still be e-mailed; if not, its row says why (and leaves its message).
 
     An optional kind the recipient switched off is not e-mailed; it stays in the app.
+    `subject_exists`, when the caller knows it (bundling), spares reading the object.
     """
     kind = _kinds.get(notification.kind)
-    recipient = notification.recipient
-    if kind is not None and not kind.mandatory and recipient is not None and kind.name in recipient.muted_kinds:
+    # The recipient is read only for an optional kind (bundling fetched those in one query).
+    if (
+        kind is not None
+        and not kind.mandatory
+        and notification.recipient_id is not None
+        and kind.name in notification.recipient.muted_kinds
+    ):
         notification.status = NotificationStatus.SENT
         notification.message = None
         notification.save(update_fields=["status", "message"])
         return False
-    if kind is None or notification.subject is None:
+    if subject_exists is None:
+        subject_exists = notification.subject is not None
+    if kind is None or not subject_exists:
         # The kind is gone from the code or the object was deleted: nothing to say.
         notification.status = NotificationStatus.RETIRED
         notification.message = None
@@ -675,7 +710,7 @@ def _build_messages(groups: list[list[Notification]], now: dt.datetime) -> list[
                 label = translation.gettext("%(count)s updates") % {"count": len(parts)}
         messages.append(
             Message(
-                recipient=first.recipient,
+                recipient_id=first.recipient_id,
                 address=first.address,
                 subject_line=label[:250],
                 body_text="",

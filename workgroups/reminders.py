@@ -213,27 +213,35 @@ class _Recipients:
     """The people the reminders of a set of items go to, fetched in a few queries for them all."""
 
     def __init__(self, items: list[ActionItem]) -> None:
-        self.assigned: dict[int, list[User]] = {}
-        assignments = Assignment.objects.filter(action_item__in=[i.pk for i in items]).select_related(
-            "person__member_state"
+        # Ids first, then each person once with its member state (the working-hours calendar):
+        # the same delegates own hundreds of items, and are built once rather than per row.
+        assignments = list(
+            Assignment.objects.filter(action_item__in=[i.pk for i in items])
+            .order_by("pk")
+            .values_list("action_item_id", "person_id")
         )
-        for a in assignments.order_by("pk"):
-            self.assigned.setdefault(a.action_item_id, []).append(a.person)
-        self.members: dict[tuple[int, int], list[tuple[str, User]]] = {}
+        memberships: list[tuple[int, int, str, int]] = []
         pairs = {(i.body_id, i.owner_state_id) for i in items if i.owner_kind == OwnerKind.STATE and i.owner_state_id}
         if pairs:
-            rows = (
+            memberships = list(
                 Membership.objects.current()
                 .filter(
                     body_id__in={b for b, _s in pairs},
                     member_state_id__in={s for _b, s in pairs},
                     role__in=[Role.HEAD, Role.DELEGATE],
                 )
-                .select_related("person__member_state")
                 .order_by("pk")
+                .values_list("body_id", "member_state_id", "role", "person_id")
             )
-            for m in rows:
-                self.members.setdefault((m.body_id, m.member_state_id), []).append((m.role, m.person))
+        people = User.objects.select_related("member_state").in_bulk(
+            {person for _i, person in assignments} | {person for *_k, person in memberships}
+        )
+        self.assigned: dict[int, list[User]] = {}
+        for item_id, person_id in assignments:
+            self.assigned.setdefault(item_id, []).append(people[person_id])
+        self.members: dict[tuple[int, int], list[tuple[str, User]]] = {}
+        for body_id, state_id, role, person_id in memberships:
+            self.members.setdefault((body_id, state_id), []).append((role, people[person_id]))
         self._officers: list[User] | None = None
 
     def officers(self) -> list[User]:

@@ -166,10 +166,10 @@ def test_a_catch_up_plans_its_reminders_in_a_bounded_number_of_queries(work, cou
 
     # Due soon: SGP's head and delegate. Overdue: MMR's delegate, the officer (MMR has no head in WG-AI).
     assert planned == 2 * count + 2 * count
-    # 1 any item due?, 2 savepoint, 3 the due items locked, 4 assignments, 5 delegations, 6 officers,
-    # 7 existing keys, 8 the insert (one per thousand rows), 9-10 the plans moved on (two values:
-    # the day after, none), 11 release.
-    assert queries == 11
+    # 1 any item due?, 2 savepoint, 3 the due items locked, 4 assignments, 5 delegations, 6 the people
+    # they name (each once, with its member state), 7 officers, 8 existing keys, 9 the insert (one per
+    # thousand rows), 10-11 the plans moved on (two values: the day after, none), 12 release.
+    assert queries == 12
     assert Notification.objects.filter(kind="action_item_due").count() == 2 * count
     assert set(
         ActionItem.objects.filter(pk__in=[i.pk for i in overdue]).values_list("next_reminder_at", flat=True)
@@ -191,7 +191,7 @@ def test_bundling_a_catch_up_costs_the_same_queries_for_5_or_60_items(work, coun
             bundled = delivery.bundle(timezone.now())
     # One digest per address: SGP's head and delegate, MMR's delegate, the officer.
     assert bundled == 4
-    # any due?, savepoint, due rows, their items (can they still be told?), the messages' INSERT, their
+    # any due?, savepoint, due rows, their items' ids (can they still be told?), the messages' INSERT, their
     # rows marked queued (one UPDATE for all), release. Nothing is rendered: the senders write the messages.
     assert len(queries) == 7, "\n".join(q["sql"][:90] for q in queries.captured_queries)
     by_message = dict(Message.objects.annotate(rows=Count("notifications")).values_list("address", "rows"))
