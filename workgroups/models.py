@@ -353,9 +353,6 @@ class ActionItem(models.Model):
             models.Index(fields=["owner_state", "status", "due_date"], name="action_item_state_status_due"),
             # /action-items/?status=… and ?due_from/due_to (due window), default sort by due date.
             models.Index(fields=["status", "due_date"], name="action_item_status_due"),
-            # /action-items/ unfiltered, in its default order (due date, priority, id): the first page
-            # walks this index and stops at fifty visible items instead of sorting every visible one.
-            models.Index(fields=["due_date", "priority", "id"], name="action_item_list_order"),
             # /action-items/?overdue=1 and the sweep's due/overdue reminders: open items by due date.
             models.Index(
                 fields=["due_date"], name="action_item_open_due", condition=Q(status__in=["open", "in_progress"])
