@@ -25,13 +25,17 @@ def _session_user(user_id: object) -> User | None:
     return user
 
 
-class ModelBackend(backends.ModelBackend):
+class _SessionUser:
+    """get_user through _session_user, for either backend a session may name."""
+
     def get_user(self, user_id: object) -> User | None:
         user = _session_user(user_id)
         return user if user is not None and self.user_can_authenticate(user) else None
 
 
-class AuthenticationBackend(AllauthBackend):
-    def get_user(self, user_id: object) -> User | None:
-        user = _session_user(user_id)
-        return user if user is not None and self.user_can_authenticate(user) else None
+class ModelBackend(_SessionUser, backends.ModelBackend):
+    pass
+
+
+class AuthenticationBackend(_SessionUser, AllauthBackend):
+    pass
