@@ -84,9 +84,11 @@ def bump() -> None:
 
 
 def data_changed(using: str = "default") -> None:
-    """A write happened on `using`: stale now, and again when its transaction commits."""
-    if not settings.PAGE_CACHE_SECONDS:
-        return
+    """A write happened on `using`: stale now, and again when its transaction commits.
+
+    The generation is kept even with the page cache off: the home page's charts
+    (workgroups.plan_views) are keyed by it too.
+    """
     bump()
     connection = transaction.get_connection(using)
     if connection.in_atomic_block and not any(entry[1] is bump for entry in connection.run_on_commit):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable
 
 from django.contrib import messages
@@ -10,8 +9,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import Case, Count, Prefetch, Q, Sum, Value, When, Window, prefetch_related_objects
-from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -20,7 +17,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from secretariat import audit
+from secretariat import audit, pagecache
 from secretariat import rules as network_rules
 from secretariat.models import Body, Membership, MemberState, User
 
@@ -223,10 +220,9 @@ def my_work(user: User, memberships: Iterable[Membership]) -> dict[str, object]:
     }
 
 
-# The home page's charts are kept this long at most; any saved or deleted action
-# item starts a new generation at once (bulk UPDATEs elsewhere show within this).
+# The home page's charts are kept this long at most, and only while no row has been
+# written anywhere (the data generation of secretariat.pagecache).
 CHARTS_TTL = 60
-CHARTS_GENERATION = "home-charts:generation"
 
 
 def _cached_charts(user: User, bodies: list[Body] | None) -> str:
@@ -235,16 +231,12 @@ def _cached_charts(user: User, bodies: list[Body] | None) -> str:
     Its GROUP BY is the home page's costliest query, and a delegate sitting in
     twenty bodies has twenty charts: most of the page's template work.
     """
-    generation = cache.get_or_set(CHARTS_GENERATION, time.time_ns, None)
+    generation = pagecache.generation()  # None: the cache cannot be reached, render them
     bodies_key = ",".join(str(b.pk) for b in bodies) if bodies is not None else "pipeline"
     key = f"home-charts:{generation}:{user.pk}:{get_language()}:{timezone.localdate()}:{bodies_key}"
-    html = cache.get(key)
+    html = cache.get(key) if generation is not None else None
     if html is None:
         html = render_to_string("workgroups/includes/item_charts.html", {"item_charts": item_chart(user, bodies)})
-        cache.set(key, html, CHARTS_TTL)
+        if generation is not None:
+            cache.set(key, html, CHARTS_TTL)
     return mark_safe(html)  # noqa: S308 -- our own template's output, escaped when it was rendered
-
-
-@receiver([post_save, post_delete], sender="workgroups.ActionItem", dispatch_uid="home_charts_generation")
-def _new_charts_generation(sender: type, **kwargs: object) -> None:
-    cache.set(CHARTS_GENERATION, time.time_ns(), None)
