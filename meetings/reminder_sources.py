@@ -158,10 +158,9 @@ def plan_minutes_reminders(now: dt.datetime) -> delivery.Planning:
         chair = minutes.meeting.chair
         if chair is None:
             continue
-        first = minutes.submitted_at + CHAIR_FIRST
-        week = int((now - first) / CHAIR_EVERY)
+        week, at = _chair_reminder(minutes.submitted_at, now)
         occurrence = f"{minutes.submitted_at.isoformat()}:chair:{week}"
-        planned += _plan("minutes_awaiting_chair", minutes, [chair], occurrence, first + week * CHAIR_EVERY)
+        planned += _plan("minutes_awaiting_chair", minutes, [chair], occurrence, at)
     closing = Minutes.objects.filter(
         Q(comment_deadline__gt=now, comment_deadline__lte=now + CLOSING_LEAD), status=MinutesStatus.CIRCULATED
     )
@@ -176,6 +175,13 @@ def plan_minutes_reminders(now: dt.datetime) -> delivery.Planning:
     return delivery.Planning(delivery.notify_many(planned, now=now), _next_minutes_moment(now))
 
 
+def _chair_reminder(submitted_at: dt.datetime, now: dt.datetime) -> tuple[int, dt.datetime]:
+    """The chair's reminder last due at `now` (3 days after submission or later): its week, 0 first, and moment."""
+    first = submitted_at + CHAIR_FIRST
+    week = int((now - first) / CHAIR_EVERY)
+    return week, first + week * CHAIR_EVERY
+
+
 def _next_minutes_moment(now: dt.datetime) -> dt.datetime | None:
     """The first moment after `now` at which minutes reach their next chair reminder
     (3 days after submission, then every week) or a comment window its last day."""
@@ -183,7 +189,7 @@ def _next_minutes_moment(now: dt.datetime) -> dt.datetime | None:
     submitted = Minutes.objects.filter(status=MinutesStatus.SUBMITTED, submitted_at__isnull=False)
     for submitted_at in submitted.values_list("submitted_at", flat=True):
         first = submitted_at + CHAIR_FIRST
-        moments.append(first if first > now else first + (int((now - first) / CHAIR_EVERY) + 1) * CHAIR_EVERY)
+        moments.append(first if first > now else _chair_reminder(submitted_at, now)[1] + CHAIR_EVERY)
     closing = Minutes.objects.filter(status=MinutesStatus.CIRCULATED, comment_deadline__gt=now + CLOSING_LEAD)
     deadline = closing.aggregate(first=Min("comment_deadline"))["first"]
     if deadline is not None:
