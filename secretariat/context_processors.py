@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Count, Min, Q
 from django.http import HttpRequest
 from django.utils import timezone
@@ -35,6 +37,15 @@ def forget_unread_counts(user_ids: Iterable[int | None]) -> None:
     keys = [unread_key(user_id) for user_id in user_ids if user_id is not None]
     if keys:
         cache.delete_many(keys)
+
+
+def forget_bells(user_ids: Iterable[int | None]) -> None:
+    """Notifications of these people were written: drop their counts now and again on commit,
+    so that a page rendered in between cannot put an old count back for long."""
+    ids = sorted({user_id for user_id in user_ids if user_id is not None})
+    if ids:
+        forget_unread_counts(ids)
+        transaction.on_commit(functools.partial(forget_unread_counts, ids))
 
 
 def unread_count(user_id: int) -> int:

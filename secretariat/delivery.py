@@ -37,7 +37,6 @@ from __future__ import annotations
 import contextvars
 import dataclasses
 import datetime as dt
-import functools
 import logging
 import secrets
 from collections.abc import Callable, Iterable, Sequence
@@ -53,6 +52,7 @@ from django.utils import timezone, translation
 from django.utils.html import escape
 
 from . import working_hours
+from .context_processors import forget_bells
 from .history import bulk_written
 from .models import Message, MessageStatus, Notification, NotificationStatus, SourceCursor, SourceWake, User
 
@@ -97,7 +97,6 @@ class Planning:
 class Source:
     plan: Callable[[dt.datetime], int | Planning]
     name: str
-    watch: tuple[type[models.Model], ...] = ()
     # The rows whose presence means the source has something to plan at `now` (a
     # source with a stored plan: its rows whose next moment has come). The pulse asks
     # whether any exist; the source runs only when some do, and needs no cursor.
@@ -156,7 +155,7 @@ def register_source(
     name = source_name(source)
     if any(known.name == name for known in _sources):
         return source
-    _sources.append(Source(source, name, tuple(watch), due))
+    _sources.append(Source(source, name, due))
     for model in watch:
         _watchers.setdefault(model, []).append(name)
         uid = f"delivery.wake:{model._meta.label}"
@@ -313,16 +312,8 @@ def notify_many(plans: Iterable[Planned], *, now: dt.datetime | None = None) -> 
     Notification.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
     # bulk_create sends no post_save: the bells of these people forget their count
     # here, as secretariat.signals does for a single notification.
-    _forget_bells({row.recipient_id for row in rows})
+    forget_bells({row.recipient_id for row in rows})
     return len(rows)
-
-
-def _forget_bells(user_ids: set[int | None]) -> None:
-    from .context_processors import forget_unread_counts
-
-    if user_ids:
-        forget_unread_counts(user_ids)
-        transaction.on_commit(functools.partial(forget_unread_counts, sorted(user_ids - {None})))
 
 
 def retire(kind: str, subject: models.Model, *, occurrence: str | None = None) -> int:
@@ -354,10 +345,14 @@ class Pulse:
     messages_due: bool
     complete: bool
 
+    def woken(self, name: str) -> bool:
+        """Whether a write woke the source (a source without a cursor row counts as woken)."""
+        return self.cursors.get(name, (None, True))[1]
+
     def runs(self, source: Source, now: dt.datetime) -> bool:
         """Whether the sweep at `now` runs this source (`plan`, step 2)."""
-        next_run_at, is_woken = self.cursors.get(source.name, (None, True))
-        if is_woken or not self.complete:
+        next_run_at, _woken = self.cursors.get(source.name, (None, True))
+        if self.woken(source.name) or not self.complete:
             return True
         if source.due is not None:
             return source.name in self.due_sources
@@ -485,7 +480,7 @@ def plan(now: dt.datetime, *, state: Pulse | None = None) -> int:
         for source in sources:
             if not state.runs(source, now):
                 continue
-            if cursors.get(source.name, (None, True))[1]:  # woken
+            if state.woken(source.name):
                 SourceWake.objects.filter(name=source.name).delete()
                 _forget_wake(source.name)
             result = source.plan(now)

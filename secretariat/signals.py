@@ -93,14 +93,7 @@ def _seal_history_row(sender: Any, history_instance: Any, **kwargs: Any) -> None
 
 @receiver(post_save, sender="secretariat.Notification", dispatch_uid="bell_count")
 def forget_bell_count(sender: type, instance: Any, **kwargs: Any) -> None:
-    """A notification was written: its recipient's cached bell count is stale.
+    """A notification was written: its recipient's cached bell count is stale."""
+    from .context_processors import forget_bells
 
-    Dropped now and again on commit, so a page rendered in between cannot put
-    the old count back for long.
-    """
-    from django.db import transaction
-
-    from .context_processors import forget_unread_count
-
-    forget_unread_count(instance.recipient_id)
-    transaction.on_commit(lambda: forget_unread_count(instance.recipient_id))
+    forget_bells([instance.recipient_id])
