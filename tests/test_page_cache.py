@@ -12,6 +12,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.contrib.messages import constants
 from django.contrib.messages.storage.base import Message
 from django.contrib.messages.storage.cookie import CookieStorage
+from django.core.cache.backends.redis import RedisCache
 from django.db import connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
@@ -178,8 +179,9 @@ def test_a_write_changes_the_generation_at_once_and_again_at_commit(db, django_c
 
 
 def test_pages_and_writes_go_on_when_the_cache_is_unreachable(officer_client, network, meeting):
-    broken = mock.Mock(**{f"{name}.side_effect": ConnectionError for name in ("get", "get_many", "set", "add")})
-    with mock.patch.object(pagecache, "cache", broken):
+    # A real Redis client to a port where nothing listens (sessions keep the working cache).
+    down = RedisCache("redis://127.0.0.1:1/0", {"OPTIONS": {"socket_connect_timeout": 0.2}})
+    with mock.patch.object(pagecache, "cache", down):
         response = _get(officer_client, meeting.get_absolute_url())
         assert "X-Page-Cache" not in response
         meeting_services.update_meeting(meeting, by=network.officer, title="Edited while Redis is down")
