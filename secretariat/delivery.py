@@ -582,12 +582,17 @@ def bundle(now: dt.datetime, *, limit: int = 1000, due: bool | None = None) -> i
         # one query of ids per kind of object, rather than one per row or the whole objects.
         alive = _existing_subjects(due)
         by_address: dict[str, list[Notification]] = {}
+        untold: dict[str, list[Notification]] = {}
         for notification in due:
             if notification.recipient_id in recipients:
                 notification.recipient = recipients[notification.recipient_id]
             exists = (notification.content_type_id, notification.object_id) in alive
-            if _tellable(notification, subject_exists=exists):
+            status = _untold(notification, subject_exists=exists)
+            if status is None:
                 by_address.setdefault(notification.address, []).append(notification)
+            else:
+                untold.setdefault(status, []).append(notification)
+        _close(untold)
         _build_messages(list(by_address.values()), now)
     return len(by_address)
 
@@ -625,11 +630,13 @@ def _existing_subjects(rows: Sequence[Notification]) -> set[tuple[int, int]]:
     return alive
 
 
-def _tellable(notification: Notification, *, subject_exists: bool | None = None) -> bool:
-    """Whether the notification can still be e-mailed; if not, its row says why (and leaves its message).
+def _untold(notification: Notification, *, subject_exists: bool | None = None) -> str | None:
+    """None if the notification can still be e-mailed; else the status its row takes.
 
-    An optional kind the recipient switched off is not e-mailed; it stays in the app.
-    `subject_exists`, when the caller knows it (bundling), spares reading the object.
+    An optional kind the recipient switched off is not e-mailed; it stays in the app
+    (sent). A kind gone from the code or an object deleted leaves nothing to say
+    (retired). `subject_exists`, when the caller knows it (bundling), spares reading
+    the object.
     """
     kind = _kinds.get(notification.kind)
     # The recipient is read only for an optional kind (bundling fetched those in one query).
@@ -639,37 +646,38 @@ def _tellable(notification: Notification, *, subject_exists: bool | None = None)
         and notification.recipient_id is not None
         and kind.name in notification.recipient.muted_kinds
     ):
-        notification.status = NotificationStatus.SENT
-        notification.message = None
-        notification.save(update_fields=["status", "message"])
-        return False
+        return NotificationStatus.SENT
     if subject_exists is None:
         subject_exists = notification.subject is not None
     if kind is None or not subject_exists:
-        # The kind is gone from the code or the object was deleted: nothing to say.
-        notification.status = NotificationStatus.RETIRED
-        notification.message = None
-        notification.save(update_fields=["status", "message"])
-        return False
-    return True
+        return NotificationStatus.RETIRED
+    return None
 
 
-def _render(notification: Notification) -> EmailContent | None:
-    """The notification's content, or None (and the row retired, failed or only in-app) when it cannot be told."""
-    if not _tellable(notification):
-        return None
-    kind, recipient = _kinds[notification.kind], notification.recipient
-    try:
-        content = kind.render(notification)
-    except Exception:
-        log.exception("Cannot render notification %s", notification.pk)
-        notification.status = NotificationStatus.FAILED
-        notification.message = None
-        notification.save(update_fields=["status", "message"])
-        return None
-    if not kind.mandatory and recipient is not None:
-        _add_unsubscribe(content, recipient, kind)
-    return content
+def _close(untold: dict[str, list[Notification]]) -> None:
+    """Rows that will not be e-mailed leave their message with the status saying why:
+    one UPDATE per status for the batch, not a save per row; their bells forget."""
+    for status, rows in untold.items():
+        Notification.objects.filter(pk__in=[n.pk for n in rows]).update(status=status, message=None)
+    forget_bells(n.recipient_id for rows in untold.values() for n in rows)
+
+
+def _render(notification: Notification, untold: dict[str, list[Notification]]) -> EmailContent | None:
+    """The notification's content, or None, the row then listed in `untold` under the status it takes."""
+    status = _untold(notification)
+    if status is None:
+        kind, recipient = _kinds[notification.kind], notification.recipient
+        try:
+            content = kind.render(notification)
+        except Exception:
+            log.exception("Cannot render notification %s", notification.pk)
+            status = NotificationStatus.FAILED
+        else:
+            if not kind.mandatory and recipient is not None:
+                _add_unsubscribe(content, recipient, kind)
+            return content
+    untold.setdefault(status, []).append(notification)
+    return None
 
 
 def _add_unsubscribe(content: EmailContent, recipient: User, kind: Kind) -> None:
@@ -753,11 +761,13 @@ def _write(messages: Sequence[Message]) -> list[Message]:
     prefetch_related_objects(rows, "subject")
     _prefetch_for_kinds(rows)
     parts: dict[int, list[tuple[Notification, EmailContent]]] = {}
+    untold: dict[str, list[Notification]] = {}
     for row in rows:
         message_id = row.message_id
-        content = _render(row)
+        content = _render(row, untold)
         if content is not None:
             parts.setdefault(message_id, []).append((row, content))
+    _close(untold)  # before a message left empty is deleted: its rows no longer point at it
     written, empty = [], []
     for message in todo.values():
         if message.pk not in parts:
