@@ -239,8 +239,10 @@ def _insert_columns(model: type, values: dict[str, str]) -> tuple[list[str], lis
 
 def seed_with_sql(first: int, last: int, anchor: dt.datetime, bodies: list[int], states: list[int], user_id: int):
     """Rows first..last-1 by INSERT ... SELECT, then their historical rows."""
-    from workgroups.models import DUE_SOON_DAYS, ActionItem
+    from secretariat import reminder_policy
+    from workgroups.models import ActionItem
 
+    lead_days = reminder_policy.before("action_item_due")[0].days
     table = ActionItem._meta.db_table
     history_table = ActionItem.history.model._meta.db_table
     day = anchor.date().isoformat()
@@ -264,10 +266,10 @@ def seed_with_sql(first: int, last: int, anchor: dt.datetime, bodies: list[int],
         "closed_at": f"CASE WHEN status IN ('done', 'dropped') THEN LEAST(((DATE '{day}' + d + 2)::timestamp"
         f" + interval '2 hours') AT TIME ZONE 'UTC', TIMESTAMPTZ '{moment}') END",
         # The plan a new item gets (workgroups.models.first_reminder_at): midnight, in the
-        # project's zone, DUE_SOON_DAYS before the due date, for open items only. As if
+        # project's zone, on the day of the first "due" reminder (settings.REMINDERS), for open items only. As if
         # every item had been created through the services and never swept: the first
         # sweep below moves the plans of the whole table on.
-        "next_reminder_at": f"CASE WHEN status IN ('open', 'in_progress') THEN (DATE '{day}' + d - {DUE_SOON_DAYS})"
+        "next_reminder_at": f"CASE WHEN status IN ('open', 'in_progress') THEN (DATE '{day}' + d - {lead_days})"
         f"::timestamp AT TIME ZONE '{settings.TIME_ZONE}' END",
         "meeting_id": "NULL",
         "agenda_item_id": "NULL",

@@ -12,6 +12,8 @@ their next chair reminder, a comment window entering its last day); the sweep
 skips it until then, unless a meeting, delegation, membership or minutes row
 changes (`register_source(..., watch=...)`).
 
+With the defaults of settings.REMINDERS:
+
 - meeting upcoming: 7 days and 1 day before, to delegates invited (attending or pending);
 - RSVP pending: 10 days before, to heads of delegation that have not answered;
 - agenda adopted: once, to the invited delegations' members;
@@ -30,17 +32,21 @@ from django.db.models import Min, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from secretariat import delivery
+from secretariat import delivery, reminder_policy
 from secretariat.models import Membership, Notification, NotificationStatus, Role, User
 
 from .models import GOING_AHEAD, AgendaStatus, Delegation, Meeting, Minutes, MinutesStatus, Rsvp
 from .rules import DELEGATION_ROLES
 
-LEADS = {"7d": dt.timedelta(days=7), "1d": dt.timedelta(days=1)}
-RSVP_LEAD = dt.timedelta(days=10)
-CHAIR_FIRST = dt.timedelta(days=3)
-CHAIR_EVERY = dt.timedelta(days=7)
-CLOSING_LEAD = dt.timedelta(days=1)
+# How far back an adopted agenda is still announced by a sweep (the meeting's own
+# reminders take over inside its leads).
+ADOPTED_WITHIN = dt.timedelta(days=7)
+
+
+def _leads(kind: str) -> dict[str, dt.timedelta]:
+    """A kind's leads before its date (settings.REMINDERS), by the name its occurrences give
+    them ("7d", "1d")."""
+    return {reminder_policy.label(lead): lead for lead in reminder_policy.before(kind)}
 
 
 def _members(meeting: Meeting, *, roles: Iterable[str], states: Iterable[int], rows: bool = False) -> list:
@@ -109,18 +115,27 @@ def _retire_stale_meeting_reminders() -> None:
 
 
 def plan_meeting_reminders(now: dt.datetime) -> delivery.Planning:
-    """Plan the reminders of meetings starting within ten days (indexed by start)."""
+    """Plan the reminders of meetings starting within their longest lead (indexed by start),
+    and the notice of an agenda just adopted, however far ahead its meeting is."""
     _retire_stale_meeting_reminders()
     planned: list[delivery.Planned] = []
-    soon = Meeting.objects.filter(status__in=GOING_AHEAD, start__gt=now, start__lte=now + RSVP_LEAD).prefetch_related(
-        "delegations"
-    )
+    upcoming, rsvp = _leads("meeting_upcoming"), reminder_policy.before("rsvp_pending")[0]
+    horizon = max(rsvp, *upcoming.values())
+    # Meetings inside the longest lead, and any whose agenda was just adopted, however far
+    # ahead: that notice goes when it happens (a week back covers a sweep that was down).
+    soon = Meeting.objects.filter(
+        Q(start__lte=now + horizon) | Q(agenda_status=AgendaStatus.ADOPTED, agenda_adopted_at__gt=now - ADOPTED_WITHIN),
+        status__in=GOING_AHEAD,
+        start__gt=now,
+    ).prefetch_related("delegations")
     for meeting in soon:
         stamp = meeting.start.isoformat()
         delegations = list(meeting.delegations.all())
         going = {d.member_state_id for d in delegations if d.rsvp != Rsvp.NOT_ATTENDING}
-        pending = {d.member_state_id for d in delegations if d.rsvp == Rsvp.PENDING}
-        labels = [(label, lead) for label, lead in LEADS.items() if meeting.start - lead <= now]
+        pending = {d.member_state_id for d in delegations if d.rsvp == Rsvp.PENDING and meeting.start - rsvp <= now}
+        # The latest lead reached only: a sweep that comes late (or a meeting scheduled inside
+        # the 7 days) reminds once, not once per lead it missed.
+        labels = [(label, lead) for label, lead in upcoming.items() if meeting.start - lead <= now][-1:]
         adopted = meeting.agenda_status == AgendaStatus.ADOPTED and meeting.agenda_adopted_at
         if not (labels or pending or adopted):
             continue
@@ -131,7 +146,7 @@ def plan_meeting_reminders(now: dt.datetime) -> delivery.Planning:
             planned += _plan("meeting_upcoming", meeting, people, f"{stamp}:{label}", meeting.start - lead)
         if pending:
             heads = _pick(members, [Role.HEAD], pending)
-            planned += _plan("rsvp_pending", meeting, heads, f"{stamp}:rsvp", meeting.start - RSVP_LEAD)
+            planned += _plan("rsvp_pending", meeting, heads, f"{stamp}:rsvp", meeting.start - rsvp)
         if adopted:
             planned += _plan("agenda_adopted", meeting, people, f"{stamp}:agenda", meeting.agenda_adopted_at)
     return delivery.Planning(delivery.notify_many(planned, now=now), _next_meeting_moment(now))
@@ -139,11 +154,12 @@ def plan_meeting_reminders(now: dt.datetime) -> delivery.Planning:
 
 def _next_meeting_moment(now: dt.datetime) -> dt.datetime | None:
     """The first moment after `now` at which a meeting going ahead enters a window of the
-    rules above: 10 days before (RSVP, agenda), 7 days and 1 day before (upcoming).
+    rules above (settings.REMINDERS): by default 10 days before (RSVP, agenda), 7 days and
+    1 day before (upcoming).
 
     For each lead, the first meeting to enter it is the first starting after now + lead.
     """
-    leads = {"rsvp": RSVP_LEAD, **LEADS}
+    leads = {"rsvp": reminder_policy.before("rsvp_pending")[0], **_leads("meeting_upcoming")}
     found = Meeting.objects.filter(status__in=GOING_AHEAD, start__gt=now).aggregate(
         **{label: Min("start", filter=Q(start__gt=now + lead)) for label, lead in leads.items()}
     )
@@ -151,9 +167,11 @@ def _next_meeting_moment(now: dt.datetime) -> dt.datetime | None:
 
 
 def plan_minutes_reminders(now: dt.datetime) -> delivery.Planning:
-    """Minutes waiting for the chair (3 days, then weekly) and comment windows closing."""
+    """Minutes waiting for the chair (by default 3 days after submission, then weekly) and
+    comment windows closing (by default 1 day before): settings.REMINDERS."""
     planned: list[delivery.Planned] = []
-    waiting = Minutes.objects.filter(status=MinutesStatus.SUBMITTED, submitted_at__lte=now - CHAIR_FIRST)
+    first = reminder_policy.after("minutes_awaiting_chair")
+    waiting = Minutes.objects.filter(status=MinutesStatus.SUBMITTED, submitted_at__lte=now - first)
     for minutes in waiting.select_related("meeting", "meeting__body", "meeting__named_chair__member_state"):
         chair = minutes.meeting.chair
         if chair is None:
@@ -161,8 +179,9 @@ def plan_minutes_reminders(now: dt.datetime) -> delivery.Planning:
         week, at = _chair_reminder(minutes.submitted_at, now)
         occurrence = f"{minutes.submitted_at.isoformat()}:chair:{week}"
         planned += _plan("minutes_awaiting_chair", minutes, [chair], occurrence, at)
+    closing_lead = reminder_policy.before("comment_window_closing")[0]
     closing = Minutes.objects.filter(
-        Q(comment_deadline__gt=now, comment_deadline__lte=now + CLOSING_LEAD), status=MinutesStatus.CIRCULATED
+        Q(comment_deadline__gt=now, comment_deadline__lte=now + closing_lead), status=MinutesStatus.CIRCULATED
     )
     for minutes in closing.select_related("meeting").prefetch_related("meeting__delegations"):
         states = [d.member_state_id for d in minutes.meeting.delegations.all()]
@@ -170,30 +189,33 @@ def plan_minutes_reminders(now: dt.datetime) -> delivery.Planning:
         stamp = minutes.comment_deadline.isoformat()
         _retire_other_dates("comment_window_closing", minutes, stamp)
         planned += _plan(
-            "comment_window_closing", minutes, people, f"{stamp}:closing", minutes.comment_deadline - CLOSING_LEAD
+            "comment_window_closing", minutes, people, f"{stamp}:closing", minutes.comment_deadline - closing_lead
         )
     return delivery.Planning(delivery.notify_many(planned, now=now), _next_minutes_moment(now))
 
 
 def _chair_reminder(submitted_at: dt.datetime, now: dt.datetime) -> tuple[int, dt.datetime]:
-    """The chair's reminder last due at `now` (3 days after submission or later): its week, 0 first, and moment."""
-    first = submitted_at + CHAIR_FIRST
-    week = int((now - first) / CHAIR_EVERY)
-    return week, first + week * CHAIR_EVERY
+    """The chair's reminder last due at `now` (`after` submission or later): its week, 0 first, and moment."""
+    first = submitted_at + reminder_policy.after("minutes_awaiting_chair")
+    every = reminder_policy.every("minutes_awaiting_chair")
+    week = int((now - first) / every)
+    return week, first + week * every
 
 
 def _next_minutes_moment(now: dt.datetime) -> dt.datetime | None:
     """The first moment after `now` at which minutes reach their next chair reminder
-    (3 days after submission, then every week) or a comment window its last day."""
+    or a comment window its reminder (settings.REMINDERS)."""
     moments = []
+    after, every = reminder_policy.after("minutes_awaiting_chair"), reminder_policy.every("minutes_awaiting_chair")
     submitted = Minutes.objects.filter(status=MinutesStatus.SUBMITTED, submitted_at__isnull=False)
     for submitted_at in submitted.values_list("submitted_at", flat=True):
-        first = submitted_at + CHAIR_FIRST
-        moments.append(first if first > now else _chair_reminder(submitted_at, now)[1] + CHAIR_EVERY)
-    closing = Minutes.objects.filter(status=MinutesStatus.CIRCULATED, comment_deadline__gt=now + CLOSING_LEAD)
+        first = submitted_at + after
+        moments.append(first if first > now else _chair_reminder(submitted_at, now)[1] + every)
+    closing_lead = reminder_policy.before("comment_window_closing")[0]
+    closing = Minutes.objects.filter(status=MinutesStatus.CIRCULATED, comment_deadline__gt=now + closing_lead)
     deadline = closing.aggregate(first=Min("comment_deadline"))["first"]
     if deadline is not None:
-        moments.append(deadline - CLOSING_LEAD)
+        moments.append(deadline - closing_lead)
     return min(moments, default=None)
 
 
@@ -232,7 +254,7 @@ MINUTES_PREFETCH = ("meeting__body",)
 def register() -> None:
     delivery.register_kind(
         "meeting_upcoming",
-        label=_("A meeting is coming up (7 days and 1 day before)"),
+        label=_("A meeting you are invited to is coming up"),
         render=_render(_("A meeting is coming up"), link_of=_meeting_path),
         mandatory=False,
         prefetch=MEETING_PREFETCH,

@@ -8,6 +8,6 @@ class SecretariatConfig(AppConfig):
 
     def ready(self) -> None:
         # Each app registers its notification kinds and reminder sources here.
-        from . import pagecache, reminders, signals  # noqa: F401
+        from . import pagecache, reminder_policy, reminders, signals  # noqa: F401
         from .documents import demo as document_demo  # noqa: F401
         from .documents import reminders as document_reminders  # noqa: F401

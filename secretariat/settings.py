@@ -233,6 +233,32 @@ DELIVERY_WORKDAY_END = env.int("DELIVERY_WORKDAY_END", default=18)
 # The calendar of people without a member state: the secretariat's seat.
 DELIVERY_DEFAULT_COUNTRY = "MY"
 
+# --- Reminder policies -------------------------------------------------------
+# When the sweep reminds, kind by kind. The sources derive their reminders from the
+# database with this table at every sweep. A deployment may change any entry; a
+# malformed table stops start-up (the secretariat.E010 check). Each moment is measured
+# from the date the reminder is about; the send time then moves into each recipient's
+# working hours (DELIVERY_WORKDAY_*). Kinds not listed (agenda adopted, outcomes,
+# assignments) go once, when the event happens.
+REMINDERS = {
+    # Before the meeting starts, to the delegates invited (attending or not yet answered).
+    "meeting_upcoming": {"before": [timedelta(days=7), timedelta(days=1)]},
+    # Before the meeting starts, to the heads of delegation that have not answered.
+    "rsvp_pending": {"before": [timedelta(days=10)]},
+    # Before the due date, in whole days (0: on the day), to the item's owners.
+    "action_item_due": {"before": [timedelta(days=3), timedelta(days=0)]},
+    # The day after the due date, then every week, to the owners. After `escalate_after`
+    # reminders, also to the head of delegation and the secretariat. None later than
+    # `until` after the due date: the body's next meeting takes the item up.
+    "action_item_overdue": {"every": timedelta(days=7), "escalate_after": 2, "until": timedelta(days=60)},
+    # Before the deadline, to the member states that have not answered.
+    "circulation_deadline": {"before": [timedelta(hours=48), timedelta(hours=24)]},
+    # After the minutes are submitted, then every week until the chair decides.
+    "minutes_awaiting_chair": {"after": timedelta(days=3), "every": timedelta(days=7)},
+    # Before the comment deadline, to the invited delegations.
+    "comment_window_closing": {"before": [timedelta(days=1)]},
+}
+
 # --- Celery -----------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/0")
 CELERY_TASK_IGNORE_RESULT = True

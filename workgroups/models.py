@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from secretariat import reminder_policy
 from secretariat.history import TrackedQuerySet, history
 from secretariat.models import Body, MemberState
 
@@ -176,23 +177,17 @@ class OwnerKind(models.TextChoices):
     SECRETARIAT = "secretariat", _("The secretariat")
 
 
-# Reminder policy of action items (workgroups.reminders plans them): owners hear of
-# the due date from this many days before it; overdue items stop being chased
-# (the meeting takes them up) this many days after it.
-DUE_SOON_DAYS = 3
-OVERDUE_WINDOW_DAYS = 60
-
-
 def start_of(day: dt.date) -> dt.datetime:
     """Midnight of `day` in the project's zone (not the viewer's): the sweep's calendar."""
     return dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_default_timezone())
 
 
 def first_reminder_at(due_date: dt.date, status: str) -> dt.datetime | None:
-    """When the sweep first looks at an item: DUE_SOON_DAYS before its due date; never once closed."""
+    """When the sweep first looks at an item: the day of its first "due" reminder
+    (settings.REMINDERS, the longest lead); never once it is closed."""
     if status not in OPEN_STATUSES:
         return None
-    return start_of(due_date - dt.timedelta(days=DUE_SOON_DAYS))
+    return start_of(due_date - reminder_policy.before("action_item_due")[0])
 
 
 class ActionItemQuerySet(TrackedQuerySet):

@@ -7,6 +7,7 @@ first sender writes it, from the item as it then stands.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable, Iterable
 
@@ -14,15 +15,11 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from secretariat import delivery
+from secretariat import delivery, reminder_policy
 from secretariat.history import update_untracked
 from secretariat.models import SECRETARIAT_GROUP, Membership, MemberState, Notification, Role, User
 
-# DUE_SOON_DAYS: how many days ahead an open item's owners are reminded of its due date.
-# OVERDUE_WINDOW_DAYS: overdue items older than this stop producing reminders (the meeting takes them up).
 from .models import (
-    DUE_SOON_DAYS,
-    OVERDUE_WINDOW_DAYS,
     ActionItem,
     ActionItemStatus,
     Assignment,
@@ -118,32 +115,64 @@ def announce_referral_outcome(referral: Referral) -> int:
 # --- The sweep's source ------------------------------------------------------------------
 
 REMINDER_KINDS = ("action_item_due", "action_item_overdue")
+ONE_DAY = dt.timedelta(days=1)
 
 
-def _stage(due_date: dt.date, today: dt.date) -> tuple[str | None, dt.datetime | None]:
-    """What an item's reminders call for today, and when the sweep should look at it next.
+@dataclasses.dataclass(frozen=True)
+class Stage:
+    """The reminder an item calls for on a day: its kind, its occurrence, and whether it is escalated."""
 
-    - before the window: nothing yet; look again DUE_SOON_DAYS before the due date;
-    - within DUE_SOON_DAYS of the due date: "due" to the owners; look again the day after it;
-    - overdue, within OVERDUE_WINDOW_DAYS: "overdue", escalated; nothing after that;
-    - later still: nothing (the meeting takes the item up).
+    kind: str
+    occurrence: str
+    escalated: bool = False
+
+
+def stage(due_date: dt.date, today: dt.date) -> tuple[Stage | None, dt.datetime | None]:
+    """What an open item's reminders call for `today`, and when the sweep should look at it next.
+
+    With settings.REMINDERS (by default 3 days before and on the day; overdue weekly,
+    escalated after two, none after 60 days):
+
+    - before the first lead's day: nothing; look again on that day;
+    - from a lead's day to the due date: "due", named by the latest lead reached
+      ("due-3d-2026-12-04", then "due-0d-2026-12-04"); look again on the next lead's day,
+      or on the day after the due date;
+    - from the day after the due date: the n-th overdue reminder ("overdue-2-2026-12-04"),
+      one every week, to the owners and, once `escalate_after` have gone, to the owner
+      state's head of delegation and the secretariat too; look again a week on;
+    - more than `until` after the due date: nothing (the body's next meeting takes it up).
+
+    A sweep that comes late plans only the latest reminder due, not each one it missed.
     """
-    if today < due_date - dt.timedelta(days=DUE_SOON_DAYS):
-        return None, start_of(due_date - dt.timedelta(days=DUE_SOON_DAYS))
+    leads = reminder_policy.before("action_item_due")
+    days = [due_date - lead for lead in leads]  # leads longest first: the days in order
+    if today < days[0]:
+        return None, start_of(days[0])
     if today <= due_date:
-        return "due", start_of(due_date + dt.timedelta(days=1))
-    if today <= due_date + dt.timedelta(days=OVERDUE_WINDOW_DAYS):
-        return "overdue", None
-    return None, None
+        reached = max(n for n, day in enumerate(days) if day <= today)
+        following = days[reached + 1] if reached + 1 < len(days) else due_date + ONE_DAY
+        occurrence = f"due-{reminder_policy.label(leads[reached])}-{due_date.isoformat()}"
+        return Stage("action_item_due", occurrence), start_of(following)
+    late = (today - due_date).days
+    every = reminder_policy.every("action_item_overdue").days
+    until = reminder_policy.until("action_item_overdue").days
+    if late > until:
+        return None, None
+    number = (late - 1) // every + 1
+    escalated = number > reminder_policy.escalate_after("action_item_overdue")
+    following = due_date + dt.timedelta(days=1 + number * every)
+    overdue = Stage("action_item_overdue", f"overdue-{number}-{due_date.isoformat()}", escalated)
+    return overdue, start_of(following) if (following - due_date).days <= until else None
 
 
 def plan_due_reminders(now: dt.datetime) -> int:
-    """Plan "due soon" reminders to the owners and "overdue" ones escalated to the head and secretariat.
+    """Plan the "due" reminders to the owners and the weekly "overdue" ones, escalated in time
+    to the head of delegation and the secretariat (`stage`, settings.REMINDERS).
 
-    One row per item, recipient and due date (the occurrence), so a moved due
-    date reminds again and a second sweep plans nothing new. The plan is stored
-    (`ActionItem.next_reminder_at`), so a sweep with nothing due costs one index
-    lookup however many items are open:
+    One row per item, recipient and occurrence (which names the reminder and the due
+    date), so a moved due date reminds again and a second sweep plans nothing new. The
+    plan is stored (`ActionItem.next_reminder_at`), so a sweep with nothing due costs
+    one index lookup however many items are open:
 
     1. the items whose next_reminder_at has come (partial index action_item_next_reminder):
        the sweep's pulse asks whether there are any (`_due_items`, registered as the
@@ -181,25 +210,24 @@ def _plan_items(due: models.QuerySet, now: dt.datetime) -> int:
     )
     if not items:
         return 0
-    stages = {item.pk: _stage(item.due_date, today) if item.is_open else (None, None) for item in items}
+    stages = {item.pk: stage(item.due_date, today) if item.is_open else (None, None) for item in items}
     speaking = [item for item in items if stages[item.pk][0] is not None]
     plans: list[delivery.Planned] = []
     if speaking:
         recipients = _Recipients(speaking)
         for item in speaking:
-            stage = stages[item.pk][0]
+            reminder = stages[item.pk][0]
             people = recipients.owners(item)
-            if stage == "overdue":
+            if reminder.escalated:
                 people += recipients.officers()
                 if item.owner_kind == OwnerKind.STATE and item.owner_state_id:
                     people += recipients.delegation(item.body_id, item.owner_state_id, heads_only=True)
-            occurrence = f"{stage}-{item.due_date.isoformat()}"
             seen: set[int] = set()
             for person in people:
                 if person.pk in seen or not person.is_active:
                     continue
                 seen.add(person.pk)
-                plans.append(delivery.Planned(f"action_item_{stage}", item, person, occurrence, now))
+                plans.append(delivery.Planned(reminder.kind, item, person, reminder.occurrence, now))
     count = delivery.notify_many(plans, now=now)
     moves: dict[dt.datetime | None, list[int]] = {}
     for item in items:
@@ -284,13 +312,28 @@ def replan(item: ActionItem) -> None:
 def _item_email(template: str) -> Renderer:
     def render(notification: Notification) -> delivery.EmailContent:
         item: ActionItem = notification.subject
-        context = {"item": item, "item_path": item.get_absolute_url()}
+        context = {"item": item, "item_path": item.get_absolute_url(), **_reminder_context(notification)}
         if notification.kind == "action_item_status":
             # The status the item moved to when this was planned, not the one it has since reached.
             context["status"] = ActionItemStatus(notification.occurrence)
         return delivery.render_email(template, context, recipient=notification.recipient)
 
     return render
+
+
+def _reminder_context(notification: Notification) -> dict:
+    """Which reminder a "due" or "overdue" row is ("due-0d-2026-12-04": on the day;
+    "overdue-3-2026-12-04": the third, escalated after settings.REMINDERS' count)."""
+    name, _sep, rest = notification.occurrence.partition("-")
+    number, _sep, day = rest.partition("-")
+    if len(day) != 10:  # planned before reminders were numbered ("due-2026-12-04"): no details
+        return {}
+    if name == "due":
+        return {"on_the_day": number == "0d"}
+    if name == "overdue" and number.isdigit():
+        after = reminder_policy.escalate_after("action_item_overdue")
+        return {"reminder_number": int(number), "escalated": int(number) > after, "escalate_after": after}
+    return {}
 
 
 def _referral_email(template: str) -> Renderer:

@@ -17,7 +17,7 @@ from django.db.models import Min, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from secretariat import delivery
+from secretariat import delivery, reminder_policy
 from secretariat.models import Notification
 
 from . import services, tokens
@@ -91,20 +91,22 @@ def plan_circulations(now: dt.datetime) -> delivery.Planning:
 
 
 def _next_moment(now: dt.datetime) -> dt.datetime | None:
-    """The next deadline of an open circulation (decided then), or the next day-before
-    moment of one whose waiting delegations are reminded, whichever comes first."""
-    before = services.REMINDER_BEFORE
+    """The next deadline of an open circulation (decided then), or the next moment at which
+    one whose waiting delegations are reminded reaches a lead (settings.REMINDERS),
+    whichever comes first: one query."""
+    leads = dict(enumerate(reminder_policy.before("circulation_deadline")))
     found = (
         Circulation.objects.open()
         .filter(deadline__gt=now)
         .aggregate(
             decided=Min("deadline"),
-            reminder=Min(
-                "deadline", filter=Q(mode__in=[m.value for m in services.REMINDED_MODES], deadline__gt=now + before)
-            ),
+            **{
+                f"lead_{n}": Min("deadline", filter=services.REMINDED & Q(deadline__gt=now + lead))
+                for n, lead in leads.items()
+            },
         )
     )
-    moments = [found["decided"], found["reminder"] and found["reminder"] - before]
+    moments = [found["decided"], *(found[f"lead_{n}"] - lead for n, lead in leads.items() if found[f"lead_{n}"])]
     return min((m for m in moments if m is not None), default=None)
 
 

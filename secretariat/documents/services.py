@@ -14,11 +14,11 @@ from typing import IO
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
-from django.db.models import Max
+from django.db.models import Max, Q, QuerySet
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from secretariat import delivery
+from secretariat import delivery, reminder_policy
 from secretariat.history import bulk_create_with_history, save_with_reason, service
 from secretariat.models import SECRETARIAT_GROUP, Body, Membership, MemberState, User
 
@@ -44,10 +44,9 @@ from .models import (
 
 # A silence procedure gives delegations at least this long to consult their capitals.
 SILENCE_MINIMUM = dt.timedelta(hours=72)
-# Delegations that have not answered are reminded this long before the deadline.
-REMINDER_BEFORE = dt.timedelta(hours=24)
 # The procedures whose waiting delegations are reminded before the deadline.
 REMINDED_MODES = (CirculationMode.COMMENTS, CirculationMode.SILENCE, CirculationMode.AD_REFERENDUM)
+REMINDED = Q(mode__in=[m.value for m in REMINDED_MODES])
 
 
 def _manage(by: User) -> None:
@@ -581,25 +580,34 @@ def use_link(row: CirculationRecipient, *, by: User, action: str, text: str = ""
     save_with_reason(row, f"One-click link used ({action})")
 
 
-def plan_deadline_reminders(now: dt.datetime) -> int:
-    """Remind the delegations that have not answered, a day before the deadline.
+def reminded(now: dt.datetime) -> QuerySet[Circulation]:
+    """Open circulations whose waiting delegations are reminded, with a deadline after `now`."""
+    return Circulation.objects.open().filter(REMINDED, deadline__gt=now)
 
-    Every sweep of the last day reads the waiting rows again (one query per
-    circulation closing, a handful) but plans them in one bulk step: rows
+
+def plan_deadline_reminders(now: dt.datetime) -> int:
+    """Remind the delegations that have not answered, before the deadline (settings.REMINDERS:
+    by default 48 and 24 hours before).
+
+    Each circulation gets the reminder of the latest lead it has reached ("48h", then
+    "24h"): a sweep that comes late sends one, not each one it missed. A lead whose
+    moment came before the circulation was sent is skipped: the circulation e-mail
+    itself has just told them. Every sweep of the window reads the waiting rows again
+    (one query per circulation closing, a handful) but plans them in one bulk step: rows
     planned by an earlier sweep are found by one lookup, not by a failed INSERT each.
     """
-    soon = Circulation.objects.open().filter(
-        mode__in=[m.value for m in REMINDED_MODES],
-        deadline__gt=now,
-        deadline__lte=now + REMINDER_BEFORE,
-    )
+    leads = reminder_policy.before("circulation_deadline")
     plans = []
-    for circulation in soon:
+    for circulation in reminded(now).filter(deadline__lte=now + leads[0]):
+        reached = [lead for lead in leads if circulation.created_at < circulation.deadline - lead <= now]
+        if not reached:
+            continue
         answered = circulation.answers.values("member_state_id")
         waiting = (
             circulation.recipients.filter(member_state__isnull=False, person__is_active=True)
             .exclude(member_state_id__in=answered)
             .select_related("person__member_state")
         )
-        plans += [delivery.Planned("circulation_deadline", row, row.person, "24h") for row in waiting]
+        occurrence = reminder_policy.label(reached[-1])
+        plans += [delivery.Planned("circulation_deadline", row, row.person, occurrence) for row in waiting]
     return delivery.notify_many(plans, now=now)

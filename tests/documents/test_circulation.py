@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from secretariat import delivery
+from secretariat.documents import reminders as documents_reminders
 from secretariat.documents import services
 from secretariat.documents.models import (
     Circulation,
@@ -237,6 +238,35 @@ def test_recipients_acknowledge_a_document_circulated_for_information(network, d
     assert row.acknowledged_at == T0
     services.acknowledge_circulation(circulation, by=network.observer)  # twice changes nothing
     assert row.history.count() == 2
+
+
+def test_waiting_delegations_are_reminded_two_days_and_one_day_before_the_deadline_once_each(network, docs, now):
+    circulation = _circulate(network, docs.restricted)  # 96 hours: both leads come after it was sent
+    services.answer_circulation(circulation, by=network.sgp, member_state=state("SGP"), position=Position.NO_OBJECTION)
+    reminders = Notification.objects.filter(kind="circulation_deadline", recipient=network.mmr)
+    delivery.plan(timezone.now())
+    assert not reminders.exists()
+    assert documents_reminders._next_moment(timezone.now()) == DEADLINE - dt.timedelta(hours=48)
+    for hours_left in (49, 47, 25, 23, 1):
+        now.move_to(DEADLINE - dt.timedelta(hours=hours_left))
+        delivery.plan(timezone.now())
+        delivery.plan(timezone.now())
+        expected = ["2d"] * (hours_left < 48) + ["1d"] * (hours_left < 24)
+        assert list(reminders.order_by("pk").values_list("occurrence", flat=True)) == expected
+    # Singapore answered: it hears nothing.
+    assert not Notification.objects.filter(kind="circulation_deadline", recipient=network.sgp).exists()
+
+
+def test_a_circulation_sent_inside_a_lead_is_not_reminded_of_it_at_once(network, docs, now):
+    circulation = _circulate(
+        network, docs.restricted, mode=CirculationMode.COMMENTS, deadline=T0 + dt.timedelta(hours=30)
+    )
+    delivery.plan(timezone.now())
+    reminders = Notification.objects.filter(kind="circulation_deadline", object_id__in=circulation.recipients.all())
+    assert not reminders.exists()  # the 48-hour moment came before it was sent
+    now.move_to(T0 + dt.timedelta(hours=7))  # 23 hours left
+    delivery.plan(timezone.now())
+    assert set(reminders.values_list("occurrence", flat=True)) == {"1d"}
 
 
 def test_delegations_that_have_not_answered_are_reminded_a_day_before_the_deadline(network, docs, now):

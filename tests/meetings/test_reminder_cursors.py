@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from meetings import services
 from meetings.models import Meeting
-from meetings.reminder_sources import plan_meeting_reminders, plan_minutes_reminders
+from meetings.reminder_sources import _next_meeting_moment, plan_meeting_reminders, plan_minutes_reminders
 from secretariat import delivery
 from secretariat.documents import services as documents
 from secretariat.documents.models import CirculationMode
@@ -161,6 +161,20 @@ def test_the_meetings_source_runs_at_its_moment_to_the_second(network, tuesday):
     delivery.plan(timezone.now())
     assert upcoming.exists()
     assert {n.occurrence for n in upcoming} == {f"{meeting.start.isoformat()}:7d"}
+
+
+def test_the_meetings_source_follows_the_settings_table(network, tuesday, settings):
+    settings.REMINDERS = {**settings.REMINDERS, "meeting_upcoming": {"before": [dt.timedelta(days=14)]}}
+    meeting = _scheduled(network, 20)
+    fourteen_days_before = meeting.start - dt.timedelta(days=14)
+    delivery.sweep()
+    assert _cursor(MEETINGS) == TUESDAY + delivery.RESWEEP_AFTER  # capped: the moment is days away
+
+    assert _next_meeting_moment(timezone.now()) == min(fourteen_days_before, meeting.start - dt.timedelta(days=10))
+    tuesday.move_to(fourteen_days_before)
+    plan_meeting_reminders(timezone.now())
+    upcoming = Notification.objects.filter(kind="meeting_upcoming", object_id=meeting.pk)
+    assert {n.occurrence for n in upcoming} == {f"{meeting.start.isoformat()}:14d"}
 
 
 def test_the_minutes_source_reminds_the_chair_at_three_days_to_the_second(network, tuesday):

@@ -7,6 +7,7 @@ import datetime as dt
 import time_machine
 
 from meetings import services
+from meetings.models import Purpose
 from meetings.reminder_sources import plan_meeting_reminders
 from secretariat import delivery
 from secretariat.models import Notification
@@ -35,6 +36,23 @@ def test_invited_delegates_are_reminded_seven_days_and_one_day_before(network):
             "7d",
             "1d",
         }
+
+
+def test_a_sweep_that_comes_late_reminds_of_the_latest_lead_only(network):
+    meeting = services.schedule_meeting(make_meeting(network.officer, network.adgsom, days=20), by=network.officer)
+    with time_machine.travel(meeting.start - dt.timedelta(hours=20)):  # no sweep ran since 8 days before
+        plan_meeting_reminders(delivery_now())
+    assert [n.occurrence.rsplit(":", 1)[1] for n in _rows("meeting_upcoming")] == ["1d"]
+
+
+def test_an_agenda_adopted_weeks_ahead_is_announced_when_it_is_adopted(network):
+    meeting = services.schedule_meeting(make_meeting(network.officer, network.adgsom, days=40), by=network.officer)
+    services.add_agenda_item(meeting, by=network.officer, title="Opening", purpose=Purpose.NOTING)
+    services.adopt_agenda(meeting, by=network.officer)
+    delivery.plan(delivery_now())
+    assert [n.address for n in _rows("agenda_adopted")] == ["sgp@example.org"]
+    assert not _rows("rsvp_pending").exists()  # 40 days ahead: not yet
+    assert not _rows("meeting_upcoming").exists()
 
 
 def test_heads_of_delegation_that_have_not_answered_are_reminded_ten_days_before(network):

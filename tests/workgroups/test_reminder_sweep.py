@@ -161,22 +161,23 @@ def test_a_catch_up_plans_its_reminders_in_a_bounded_number_of_queries(work, cou
     with time_machine.travel(TUESDAY, tick=False):
         today = timezone.localdate()
         due_soon = _many_items(work, count, due=today + dt.timedelta(days=1))
-        overdue = _many_items(work, count, due=today - dt.timedelta(days=5), state_code="MMR")
+        # 16 days overdue: the third weekly reminder, escalated.
+        overdue = _many_items(work, count, due=today - dt.timedelta(days=16), state_code="MMR")
         planned, queries = _source_queries(timezone.now())
 
     # Due soon: SGP's head and delegate. Overdue: MMR's delegate, the officer (MMR has no head in WG-AI).
     assert planned == 2 * count + 2 * count
     # 1 any item due?, 2 savepoint, 3 the due items locked, 4 assignments, 5 delegations, 6 the people
     # they name (each once, with its member state), 7 officers, 8 existing keys, 9 the insert (one per
-    # thousand rows), 10-11 the plans moved on (two values: the day after, none), 12 release.
+    # thousand rows), 10-11 the plans moved on (two values: the due date, a week on), 12 release.
     assert queries == 12
     assert Notification.objects.filter(kind="action_item_due").count() == 2 * count
     assert set(
         ActionItem.objects.filter(pk__in=[i.pk for i in overdue]).values_list("next_reminder_at", flat=True)
-    ) == {None}
+    ) == {start_of(today + dt.timedelta(days=6))}
     assert set(
         ActionItem.objects.filter(pk__in=[i.pk for i in due_soon]).values_list("next_reminder_at", flat=True)
-    ) == {start_of(today + dt.timedelta(days=2))}
+    ) == {start_of(today + dt.timedelta(days=1))}
 
 
 @pytest.mark.parametrize("count", [5, 60])
@@ -185,7 +186,7 @@ def test_bundling_a_catch_up_costs_the_same_queries_for_5_or_60_items(work, coun
         Notification.objects.update(status=NotificationStatus.RETIRED)  # the fixture's announcements
         today = timezone.localdate()
         _many_items(work, count, due=today + dt.timedelta(days=1))
-        _many_items(work, count, due=today - dt.timedelta(days=5), state_code="MMR")
+        _many_items(work, count, due=today - dt.timedelta(days=16), state_code="MMR")  # escalated
         delivery.plan(timezone.now())
         with CaptureQueriesContext(connection) as queries:
             bundled = delivery.bundle(timezone.now())
@@ -222,14 +223,14 @@ def test_a_due_date_moved_after_planning_sends_nothing_for_the_old_date(work, ma
     assert result.sent == 0
     assert mailoutbox == []
     stale = Notification.objects.get(kind="action_item_due", object_id=item.pk)
-    assert (stale.occurrence, stale.status) == (f"due-{old.isoformat()}", NotificationStatus.RETIRED)
+    assert (stale.occurrence, stale.status) == (f"due-3d-{old.isoformat()}", NotificationStatus.RETIRED)
     item.refresh_from_db()
     assert item.next_reminder_at == start_of(item.due_date - dt.timedelta(days=3))
     # From three days before the new date, the owners hear of it, once.
     with time_machine.travel(start_of(item.due_date - dt.timedelta(days=3)) + dt.timedelta(hours=3), tick=False):
         delivery.plan(timezone.now())
     fresh = Notification.objects.get(kind="action_item_due", object_id=item.pk, status=NotificationStatus.PENDING)
-    assert fresh.occurrence == f"due-{item.due_date.isoformat()}"
+    assert fresh.occurrence == f"due-3d-{item.due_date.isoformat()}"
     with time_machine.travel(fresh.due_at, tick=False):
         delivery.sweep()
         delivery.sweep()
