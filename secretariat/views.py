@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from . import audit, delivery, services
+from . import audit, delivery, reminder_policy, services
 from .context_processors import forget_unread_count
 from .forms import AuditFilterForm, InvitationAcceptForm, NotificationPreferencesForm, ProfileForm
 from .models import Message, MessageStatus, Notification, NotificationStatus, User
@@ -272,7 +272,13 @@ def notification_preferences(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Your notification preferences were saved."))
         return redirect("notification_preferences")
     mandatory = [k for k in kinds if k.mandatory]
-    return render(request, "secretariat/notification_preferences.html", {"form": form, "mandatory": mandatory})
+    registered = delivery.kinds()
+    schedule = [(registered[name], when) for name, when in reminder_policy.schedule().items() if name in registered]
+    return render(
+        request,
+        "secretariat/notification_preferences.html",
+        {"form": form, "mandatory": mandatory, "schedule": schedule},
+    )
 
 
 @login_required

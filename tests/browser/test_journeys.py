@@ -76,13 +76,14 @@ def test_home_has_no_serious_accessibility_violation(page: Page, network: Simple
     assert_accessible(page)
 
 
-@pytest.mark.parametrize("page_name", ["body", "profile"])
+@pytest.mark.parametrize("page_name", ["body", "profile", "notification_preferences"])
 def test_body_and_profile_pages_have_no_serious_accessibility_violation(
     page: Page, network: SimpleNamespace, page_name: str
 ) -> None:
     url = {
         "body": reverse("workgroups:body", args=[network.wgai.pk]),
         "profile": reverse("profile"),
+        "notification_preferences": reverse("notification_preferences"),
     }[page_name]
     sign_in(page, network.sgp.email)
 
@@ -105,6 +106,32 @@ def test_home_is_usable_on_a_small_phone(browser: Browser, live_server: object, 
         assert scroll_width <= 375, f"the page scrolls sideways ({scroll_width}px wide)"
         expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="My work")).to_be_visible()
         expect(page.get_by_role("link", name="WG-AI", exact=True).first).to_be_visible()
+        assert_accessible(page)
+    finally:
+        context.close()
+
+
+def test_a_delegate_reads_when_reminders_come_and_switches_one_off_on_a_phone(
+    browser: Browser, live_server: object, network: SimpleNamespace
+) -> None:
+    context = browser.new_context(base_url=str(live_server), viewport={"width": 375, "height": 812})
+    try:
+        page = context.new_page()
+        sign_in(page, network.sgp.email)
+        page.goto(reverse("notification_preferences"))
+        schedule = page.get_by_role("table")
+        overdue = schedule.get_by_role("row").filter(has_text="An action item is overdue")
+        expect(overdue).to_contain_text("The day after the due date, then every 7 days")
+        expect(overdue.get_by_role("cell").last).to_have_text("No")
+        scroll_width = page.evaluate("document.documentElement.scrollWidth")
+        assert scroll_width <= 375, f"the page scrolls sideways ({scroll_width}px wide)"
+
+        page.get_by_label("A meeting you are invited to is coming up").uncheck()
+        page.get_by_role("button", name="Save").click()
+        expect(page.get_by_text("Your notification preferences were saved.")).to_be_visible()
+        expect(page.get_by_label("A meeting you are invited to is coming up")).not_to_be_checked()
+        network.sgp.refresh_from_db()
+        assert "meeting_upcoming" in network.sgp.muted_kinds
         assert_accessible(page)
     finally:
         context.close()

@@ -69,6 +69,26 @@ def test_optional_kinds_can_be_switched_off_and_mandatory_ones_say_why(client, n
     assert Notification.objects.filter(recipient=network.mmr).count() == 2  # both still in the app
 
 
+def test_the_preferences_page_shows_when_each_reminder_is_sent_from_the_settings_table(client, network, settings):
+    client.force_login(network.mmr)
+    page = client.get(reverse("notification_preferences")).content.decode()
+    assert "When reminders are sent" in page
+    assert "7 days and 1 day before the meeting starts" in page
+    assert "3 days before the due date and on the day" in page
+    assert (
+        "The day after the due date, then every 7 days for up to 60 days; after 2 reminders also to the head"
+        " of delegation and the secretariat" in page
+    )
+    assert "2 days and 1 day before the deadline, while your member state has not answered" in page
+    assert "3 days after the minutes are submitted, then every 7 days" in page
+    settings.REMINDERS = {
+        **settings.REMINDERS,
+        "circulation_deadline": {"before": [dt.timedelta(hours=36), dt.timedelta(hours=12), dt.timedelta(hours=6)]},
+    }
+    page = client.get(reverse("notification_preferences")).content.decode()
+    assert "36 hours, 12 hours and 6 hours before the deadline" in page
+
+
 def test_every_optional_email_carries_a_signed_unsubscribe_link(network, mailoutbox):
     delivery.notify("test-news", network.wgai, recipient=network.mmr, due_at=_yangon("2026-01-05 10:00"))
     delivery.sweep()
