@@ -44,8 +44,8 @@ from collections.abc import Callable, Iterable, Sequence
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, models, transaction
-from django.db.models import Case, Exists, F, OuterRef, Q, Value, When, prefetch_related_objects
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, IntegrityError, connections, models, transaction
+from django.db.models import Exists, F, OuterRef, Q, Subquery, prefetch_related_objects
 from django.db.models.signals import post_delete, post_save
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -725,11 +725,12 @@ def _build_messages(groups: list[list[Notification]], now: dt.datetime) -> list[
     if not messages:
         return []
     Message.objects.bulk_create(messages)
+    # Each row's message is the new one of its address (one per group, groups by address),
+    # found through the primary key: the statement carries each id once, not in a CASE too.
     Notification.objects.filter(pk__in=[n.pk for parts in groups for n in parts]).update(
         status=NotificationStatus.QUEUED,
-        message_id=Case(
-            *(When(pk__in=[n.pk for n in parts], then=Value(m.pk)) for parts, m in zip(groups, messages, strict=True)),
-            output_field=models.BigIntegerField(),
+        message_id=Subquery(
+            Message.objects.filter(pk__in=[m.pk for m in messages], address=OuterRef("address")).values("pk")[:1]
         ),
     )
     return messages
@@ -959,6 +960,25 @@ def prepare(now: dt.datetime | None = None, *, state: Pulse | None = None) -> Sw
     # What the sources just planned may be due already (stamped `now`): look for it.
     bundled = bundle(now, due=True if planned else state.notifications_due)
     return SweepResult(planned=planned, bundled=bundled, sendable=bool(bundled) or state.messages_due)
+
+
+def warm(now: dt.datetime | None = None) -> None:
+    """What a sender process loads once, done at its start rather than in its first sweep: the
+    working-hours calendars of the member states and of the secretariat's seat, this year and
+    next. Its database connection is closed afterwards (a prefork pool forks after this).
+    Without the database it leaves the calendars to the first sweep."""
+    from .models import MemberState
+
+    year = (now or timezone.now()).year
+    try:
+        countries = set(MemberState.objects.values_list("holidays_code", flat=True))
+    except DatabaseError:
+        log.warning("The delivery engine starts cold: the database cannot be read.", exc_info=True)
+        return
+    finally:
+        if not transaction.get_connection().in_atomic_block:  # a test's transaction stays open
+            transaction.get_connection().close()
+    working_hours.warm(countries | {settings.DELIVERY_DEFAULT_COUNTRY}, (year, year + 1))
 
 
 def send_batch(ids: Iterable[int] | None = None, *, now: dt.datetime | None = None) -> int:

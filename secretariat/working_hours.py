@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import zoneinfo
+from collections.abc import Iterable
 
 import holidays
 from django.conf import settings
@@ -19,6 +20,14 @@ from django.conf import settings
 @functools.lru_cache(maxsize=256)
 def _calendar(country: str, year: int) -> holidays.HolidayBase:
     return holidays.country_holidays(country, years=year)
+
+
+def warm(countries: Iterable[str], years: Iterable[int]) -> None:
+    """Build these calendars now: a sender process does it at its start, not in its first sweep
+    (the first calendar also imports every country's rules, about a tenth of a second)."""
+    for country in countries:
+        for year in years:
+            _calendar(country, year)
 
 
 def is_working_day(day: dt.date, country: str) -> bool:

@@ -6,7 +6,13 @@ import datetime as dt
 import zoneinfo
 
 import pytest
+import time_machine
+from django.db import OperationalError
+from django.db.models import QuerySet
 
+from secretariat import celery as celery_app
+from secretariat import delivery, working_hours
+from secretariat.models import MemberState
 from secretariat.working_hours import is_working_day, next_working_moment
 
 
@@ -113,3 +119,27 @@ def test_several_reminders_due_together_go_as_one_digest(network, mailoutbox):
     assert digest.subject == "2 updates from ASEAN AI Safe"
     assert "WG-AI" in digest.body
     assert "ADGSOM" in digest.body
+
+
+@pytest.mark.django_db
+def test_a_worker_builds_every_states_calendars_as_it_starts(network):
+    working_hours._calendar.cache_clear()
+    with time_machine.travel(dt.datetime(2026, 12, 15, 3, 0, tzinfo=dt.UTC), tick=False):
+        celery_app.warm()  # the worker_init receiver
+    built = working_hours._calendar.cache_info().currsize
+    codes = set(MemberState.objects.values_list("holidays_code", flat=True)) | {"MY"}
+    assert built == 2 * len(codes)  # this year and next
+    assert working_hours.is_working_day(dt.date(2027, 1, 5), "BN")
+    assert working_hours._calendar.cache_info().misses == built  # the sweep finds them built
+
+
+def test_a_worker_starts_cold_without_the_database(monkeypatch, caplog):
+    working_hours._calendar.cache_clear()
+
+    def unreachable(*args, **kwargs):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(QuerySet, "values_list", unreachable)
+    delivery.warm()
+    assert working_hours._calendar.cache_info().currsize == 0
+    assert "starts cold" in caplog.text
