@@ -866,12 +866,21 @@ def render(results: dict) -> str:
                 text += f" The action items' query takes {items_query['ms']} ms: `{items_query['sql'][:160]}…`."
             misses.append(text)
         if catch_ratio > CATCHUP_GOAL:
+            derived = {k: v for k, v in steady.get("sources", {}).items() if not k.endswith("plan_due_reminders")}
+            derived_ms = sum(v["ms"] for v in derived.values())
             misses.append(
                 f"- **Catch-up sweep** {_fmt(catch['ms'])} ms = {catch_ratio:.1f}× count(*) (goal ≤ 1×): the beat task"
                 f" planned {catch['planned']} notifications and bundled {catch['bundled']} messages"
                 f" ({catch['queries']} queries, {catch['sql_ms']} ms of them in SQL): planning {cparts['plan']} ms,"
                 f" bundling {cparts['bundle']} ms. Rendering is no longer in it (the workers write what they send:"
                 f" {send['write_ms']} ms for these messages)."
+                + (
+                    f" The {len(derived)} other sources, which a catch-up runs once whatever its backlog (their"
+                    f" cursors are at most an hour ahead), cost {derived_ms:.1f} ms together when they run"
+                    f" = {derived_ms / count_ms:.2f}× count(*) before a single action item is planned."
+                    if derived
+                    else ""
+                )
             )
         if catch["planned"] and not catch["bundled"]:
             misses.append(
