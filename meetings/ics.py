@@ -103,6 +103,13 @@ def invitation(meeting: Meeting, *, attendee: User | None = None) -> bytes:
     return _calendar(method, [meeting_event(meeting, attendee=attendee)])
 
 
+def attachment(meeting: Meeting, *, attendee: User | None = None) -> dict[str, str]:
+    """`invitation` as an e-mail attachment (a message's `attachments` entry)."""
+    content = invitation(meeting, attendee=attendee).decode("utf-8")
+    method = "CANCEL" if meeting.status == MeetingStatus.CANCELLED else "REQUEST"
+    return {"filename": filename(meeting), "content": content, "mimetype": f"text/calendar; method={method}"}
+
+
 def download(meeting: Meeting) -> bytes:
     """The per-meeting download: a published event (no reply expected)."""
     return _calendar("PUBLISH", [meeting_event(meeting)])

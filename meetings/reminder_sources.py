@@ -35,6 +35,7 @@ from django.utils.translation import gettext_lazy as _
 from secretariat import delivery, reminder_policy
 from secretariat.models import Membership, Notification, NotificationStatus, Role, User
 
+from . import ics
 from .models import GOING_AHEAD, AgendaStatus, Delegation, Meeting, Minutes, MinutesStatus, Rsvp
 from .rules import DELEGATION_ROLES
 
@@ -223,7 +224,7 @@ def _render(title: str, *, link_of: Callable[[Any], str]) -> Callable[[Notificat
     def render(notification: Notification) -> delivery.EmailContent:
         subject = notification.subject
         meeting = subject if isinstance(subject, Meeting) else subject.meeting
-        return delivery.render_email(
+        content = delivery.render_email(
             "meeting_reminder",
             {
                 "title": title,
@@ -234,6 +235,11 @@ def _render(title: str, *, link_of: Callable[[Any], str]) -> Callable[[Notificat
             },
             recipient=notification.recipient,
         )
+        if isinstance(subject, Meeting):
+            # A reminder of a meeting carries its calendar entry, as the invitation did: the
+            # same UID and SEQUENCE, so a calendar that has it already changes nothing.
+            content.attachments = [ics.attachment(meeting, attendee=notification.recipient)]
+        return content
 
     return render
 

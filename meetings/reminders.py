@@ -23,12 +23,6 @@ from .models import Meeting, MinutesVersion
 Renderer = Callable[[Notification], delivery.EmailContent]
 
 
-def _ics_attachment(meeting: Meeting, notification: Notification) -> dict[str, str]:
-    content = ics.invitation(meeting, attendee=notification.recipient).decode("utf-8")
-    method = "CANCEL" if "METHOD:CANCEL" in content else "REQUEST"
-    return {"filename": ics.filename(meeting), "content": content, "mimetype": f"text/calendar; method={method}"}
-
-
 def _meeting_email(template: str) -> Renderer:
     def render(notification: Notification) -> delivery.EmailContent:
         meeting: Meeting = notification.subject
@@ -37,7 +31,7 @@ def _meeting_email(template: str) -> Renderer:
             {"meeting": meeting, "meeting_path": meeting.get_absolute_url()},
             recipient=notification.recipient,
         )
-        content.attachments = [_ics_attachment(meeting, notification)]
+        content.attachments = [ics.attachment(meeting, attendee=notification.recipient)]
         return content
 
     return render

@@ -96,3 +96,17 @@ def test_the_sweep_sends_the_reminder_once_with_the_meeting_named(network, mailo
     # Due together with the invitation and the RSVP reminder: one digest lists them.
     mails = [m for m in mailoutbox if m.to == ["sgp@example.org"]]
     assert sum(f"A meeting is coming up: {meeting}" in m.subject + m.body for m in mails) == 1
+
+
+def test_a_meeting_reminder_carries_the_meetings_calendar_entry(network, mailoutbox):
+    meeting = services.schedule_meeting(make_meeting(network.officer, network.adgsom, days=20), by=network.officer)
+    with time_machine.travel(meeting.start - dt.timedelta(days=15)):
+        delivery.sweep()  # the invitation
+    mailoutbox.clear()
+    with time_machine.travel(meeting.start - dt.timedelta(days=6, hours=-2)):
+        delivery.sweep()  # the RSVP and 7-day reminders, in one digest
+    [mail] = [m for m in mailoutbox if m.to == ["sgp@example.org"]]
+    assert f"A meeting is coming up: {meeting}" in mail.body
+    calendars = [(name, content, kind) for name, content, kind in mail.attachments if kind.startswith("text/calendar")]
+    assert calendars, "the reminder carries no .ics"
+    assert all(f"UID:{meeting.ical_uid}" in content and "METHOD:REQUEST" in content for _n, content, _k in calendars)
