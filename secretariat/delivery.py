@@ -39,6 +39,8 @@ import dataclasses
 import datetime as dt
 import logging
 import secrets
+import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 
 from django.conf import settings
@@ -892,6 +894,17 @@ class _Connection:
             self.backend.open()
             self.opened = True
 
+    def alive(self) -> bool:
+        """Whether the server still answers on this connection (a NOOP): an idle connection
+        may have been dropped by the server since it was last used."""
+        smtp = getattr(self.backend, "connection", None)
+        if not self.opened or smtp is None:  # not open, or a backend without a socket (console)
+            return self.opened
+        try:
+            return smtp.noop()[0] == 250
+        except Exception:
+            return False
+
     def close(self) -> None:
         if not self.opened:
             return
@@ -981,9 +994,45 @@ def warm(now: dt.datetime | None = None) -> None:
     working_hours.warm(countries | {settings.DELIVERY_DEFAULT_COUNTRY}, (year, year + 1))
 
 
-def send_batch(ids: Iterable[int] | None = None, *, now: dt.datetime | None = None) -> int:
-    """Steps 3 and 4: claim (these ids, or whatever is due) and send."""
-    return send_claimed(claim(now or timezone.now(), ids=ids))
+class _Held(threading.local):
+    """A sender thread's SMTP connection, kept between the batches it sends (`send_batch(hold=True)`)."""
+
+    connection: _Connection | None = None
+    last_used: float = 0.0
+
+
+_held = _Held()
+# A sender thread reuses its SMTP connection for a batch that follows the last one within
+# this many seconds: the batches of one sweep that a worker thread takes share one
+# connection, and a connection idle longer is closed rather than trusted.
+HOLD_SECONDS = 30
+
+
+def _held_connection() -> _Connection:
+    """This thread's connection for its next batch: the last one if recent and still answering,
+    else a new one (opened at the first message to send, as always)."""
+    held = _held.connection
+    if held is not None and not (time.monotonic() - _held.last_used < HOLD_SECONDS and held.alive()):
+        held.close()
+        held = None
+    if held is None:
+        held = _held.connection = _Connection()
+    return held
+
+
+def send_batch(ids: Iterable[int] | None = None, *, now: dt.datetime | None = None, hold: bool = False) -> int:
+    """Steps 3 and 4: claim (these ids, or whatever is due) and send.
+
+    With `hold` (a Celery worker's task), the thread's SMTP connection stays open for its next
+    batch: a worker opens one connection for the batches of a sweep, not one per batch.
+    """
+    if not hold:
+        return send_claimed(claim(now or timezone.now(), ids=ids))
+    connection = _held_connection()
+    try:
+        return send_claimed(claim(now or timezone.now(), ids=ids), connection=connection)
+    finally:
+        _held.last_used = time.monotonic()
 
 
 def sweep(now: dt.datetime | None = None) -> SweepResult:

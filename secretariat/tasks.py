@@ -47,5 +47,6 @@ def sweep() -> int:
 
 @shared_task(**RETRY)
 def send_messages(message_ids: list[int]) -> int:
-    """Claim and send these messages (those another sender already took are skipped)."""
-    return delivery.send_batch(message_ids)
+    """Claim and send these messages (those another sender already took are skipped), over
+    the worker thread's SMTP connection, kept open for the sweep's next batch."""
+    return delivery.send_batch(message_ids, hold=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import multiprocessing
 import os
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -236,6 +237,41 @@ def test_duplicated_sweeps_and_overlapping_batches_on_a_real_worker_send_each_me
 
     assert sorted(smtp.mailbox.recipients()) == addresses(30)
     assert Message.objects.filter(status=MessageStatus.SENT, attempts=1).count() == 30
+
+
+@committed
+def test_a_worker_sends_a_sweeps_batches_over_one_smtp_connection_per_thread(network, smtp, settings, celery_worker):
+    """Issue 6: SMTP connections per sweep, at most one per worker (here two threads, five batches)."""
+    settings.DELIVERY_BATCH_SIZE = 10
+    for address in addresses(50):
+        invite(network, address)
+
+    with celery_worker(concurrency=2) as worker_tasks:
+        tasks.sweep.delay()
+        worker_tasks.wait_until_idle(at_least=6)  # the sweep, then its five send_messages tasks
+
+    assert sorted(smtp.mailbox.recipients()) == addresses(50)
+    assert Message.objects.filter(status=MessageStatus.SENT, attempts=1).count() == 50
+    assert 1 <= smtp.connections <= 2
+
+
+def test_a_held_connection_is_reused_while_fresh_and_replaced_when_idle_or_dropped(network, smtp, monkeypatch):
+    monkeypatch.setattr(delivery, "_held", delivery._Held())  # this thread starts without one
+    batches = [invite(network, address) for address in addresses(4)]
+    assert delivery.prepare().bundled == len(batches)
+    ids = sorted(Message.objects.values_list("pk", flat=True))
+
+    assert delivery.send_batch(ids[:1], hold=True) == 1
+    assert delivery.send_batch(ids[1:2], hold=True) == 1  # right after: the same connection
+    assert smtp.connections == 1
+    delivery._held.last_used -= delivery.HOLD_SECONDS + 1  # idle too long: closed, a new one
+    assert delivery.send_batch(ids[2:3], hold=True) == 1
+    assert smtp.connections == 2
+    delivery._held.connection.backend.connection.sock.shutdown(socket.SHUT_RDWR)  # dropped under our feet
+    assert delivery.send_batch(ids[3:], hold=True) == 1
+    assert smtp.connections == 3
+    assert Message.objects.filter(status=MessageStatus.SENT, attempts=1).count() == 4
+    delivery._held.connection.close()
 
 
 @committed
