@@ -401,7 +401,10 @@ class Notification(models.Model):
     content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
     object_id = models.PositiveBigIntegerField()
     subject = GenericForeignKey("content_type", "object_id")
-    recipient = models.ForeignKey(User, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications")
+    # No index of its own: notification_inbox leads with it.
+    recipient = models.ForeignKey(
+        User, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications", db_index=False
+    )
     address = models.EmailField()
     occurrence = models.CharField(max_length=64, default="once")
     due_at = models.DateTimeField(default=timezone.now)
