@@ -47,6 +47,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, IntegrityError, connections, models, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Exists, F, OuterRef, Q, Subquery, prefetch_related_objects
 from django.db.models.signals import post_delete, post_save
 from django.template.loader import render_to_string
@@ -978,7 +979,7 @@ def prepare(now: dt.datetime | None = None, *, state: Pulse | None = None) -> Sw
 def warm(now: dt.datetime | None = None) -> None:
     """What a sender process loads once, done at its start rather than in its first sweep: the
     working-hours calendars of the member states and of the secretariat's seat, this year and
-    next. Its database connection is closed afterwards (a prefork pool forks after this).
+    next. Its database connection (and pool) is closed afterwards: a prefork pool forks after this.
     Without the database it leaves the calendars to the first sweep."""
     from .models import MemberState
 
@@ -989,9 +990,19 @@ def warm(now: dt.datetime | None = None) -> None:
         log.warning("The delivery engine starts cold: the database cannot be read.", exc_info=True)
         return
     finally:
-        if not transaction.get_connection().in_atomic_block:  # a test's transaction stays open
-            transaction.get_connection().close()
+        _close_before_fork(transaction.get_connection())
     working_hours.warm(countries | {settings.DELIVERY_DEFAULT_COUNTRY}, (year, year + 1))
+
+
+def _close_before_fork(connection: BaseDatabaseWrapper) -> None:
+    """Leave nothing open for a prefork pool's children to inherit: the connection and, with
+    Django's connection pool, the pool itself (closing a pooled connection only returns it).
+    Inside a transaction (a test's), nothing is closed."""
+    if connection.in_atomic_block:
+        return
+    connection.close()
+    if connection.settings_dict.get("OPTIONS", {}).get("pool") and hasattr(connection, "close_pool"):
+        connection.close_pool()
 
 
 class _Held(threading.local):

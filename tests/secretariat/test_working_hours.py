@@ -146,3 +146,16 @@ def test_a_worker_starts_cold_without_the_database(monkeypatch):
     delivery.warm()
     assert working_hours._calendar.cache_info().currsize == 0
     assert warnings == ["The delivery engine starts cold: the database cannot be read."]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_leaves_no_connection_or_pool_for_its_forked_children():
+    from django.db import connection
+
+    assert connection.settings_dict["OPTIONS"].get("pool")  # the stack's setting, as here
+    delivery.warm()
+    assert connection.connection is None
+    assert connection.alias not in connection._connection_pools
+    MemberState.objects.exists()  # the next query opens a connection, from a new pool
+    assert connection.connection is not None
+    assert connection.alias in connection._connection_pools
