@@ -799,7 +799,13 @@ def _content(parts: list[tuple[Notification, EmailContent]]) -> EmailContent:
     if len(parts) == 1:
         return parts[0][1]
     content = render_email("digest", {"items": [c for _n, c in parts]}, recipient=parts[0][0].recipient)
-    content.attachments = [a for _n, c in parts for a in c.attachments]
+    # One file per name: an invitation and a reminder of the same meeting in one digest
+    # carry its calendar entry once (the first, in the digest's order).
+    attachments: dict[str, dict[str, str]] = {}
+    for _n, part in parts:
+        for attachment in part.attachments:
+            attachments.setdefault(attachment["filename"], attachment)
+    content.attachments = list(attachments.values())
     return content
 
 
