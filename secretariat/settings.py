@@ -239,7 +239,8 @@ DELIVERY_DEFAULT_COUNTRY = "MY"
 # malformed table stops start-up (the secretariat.E010 check). Each moment is measured
 # from the date the reminder is about; the send time then moves into each recipient's
 # working hours (DELIVERY_WORKDAY_*). Kinds not listed (agenda adopted, outcomes,
-# assignments) go once, when the event happens.
+# assignments) go once, when the event happens. An action item already planned keeps
+# its next look (`next_reminder_at`) when the table changes; the new leads apply from it.
 REMINDERS = {
     # Before the meeting starts, to the delegates invited (attending or not yet answered).
     "meeting_upcoming": {"before": [timedelta(days=7), timedelta(days=1)]},
