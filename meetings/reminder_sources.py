@@ -44,12 +44,6 @@ from .rules import DELEGATION_ROLES
 ADOPTED_WITHIN = dt.timedelta(days=7)
 
 
-def _leads(kind: str) -> dict[str, dt.timedelta]:
-    """A kind's leads before its date (settings.REMINDERS), by the name its occurrences give
-    them ("7d", "1d")."""
-    return {reminder_policy.label(lead): lead for lead in reminder_policy.before(kind)}
-
-
 def _members(meeting: Meeting, *, roles: Iterable[str], states: Iterable[int], rows: bool = False) -> list:
     """The current members of the meeting's body with these roles for these states (sorted people,
     or with `rows` the memberships themselves, for `_pick`)."""
@@ -120,8 +114,8 @@ def plan_meeting_reminders(now: dt.datetime) -> delivery.Planning:
     and the notice of an agenda just adopted, however far ahead its meeting is."""
     _retire_stale_meeting_reminders()
     planned: list[delivery.Planned] = []
-    upcoming, rsvp = _leads("meeting_upcoming"), reminder_policy.before("rsvp_pending")[0]
-    horizon = max(rsvp, *upcoming.values())
+    rsvp = reminder_policy.before("rsvp_pending")[0]
+    horizon = max(rsvp, *reminder_policy.before("meeting_upcoming"))
     # Meetings inside the longest lead, and any whose agenda was just adopted, however far
     # ahead: that notice goes when it happens (a week back covers a sweep that was down).
     soon = Meeting.objects.filter(
@@ -136,14 +130,15 @@ def plan_meeting_reminders(now: dt.datetime) -> delivery.Planning:
         pending = {d.member_state_id for d in delegations if d.rsvp == Rsvp.PENDING and meeting.start - rsvp <= now}
         # The latest lead reached only: a sweep that comes late (or a meeting scheduled inside
         # the 7 days) reminds once, not once per lead it missed.
-        labels = [(label, lead) for label, lead in upcoming.items() if meeting.start - lead <= now][-1:]
+        lead = reminder_policy.latest_lead("meeting_upcoming", meeting.start, now)
         adopted = meeting.agenda_status == AgendaStatus.ADOPTED and meeting.agenda_adopted_at
-        if not (labels or pending or adopted):
+        if not (lead is not None or pending or adopted):
             continue
         # The meeting's delegations in one query, whichever reminders need them.
         members = _members(meeting, roles={*DELEGATION_ROLES, Role.HEAD}, states=going | pending, rows=True)
         people = _pick(members, DELEGATION_ROLES, going)
-        for label, lead in labels:
+        if lead is not None:
+            label = reminder_policy.label(lead)
             planned += _plan("meeting_upcoming", meeting, people, f"{stamp}:{label}", meeting.start - lead)
         if pending:
             heads = _pick(members, [Role.HEAD], pending)
@@ -160,7 +155,8 @@ def _next_meeting_moment(now: dt.datetime) -> dt.datetime | None:
 
     For each lead, the first meeting to enter it is the first starting after now + lead.
     """
-    leads = {"rsvp": reminder_policy.before("rsvp_pending")[0], **_leads("meeting_upcoming")}
+    upcoming = {reminder_policy.label(lead): lead for lead in reminder_policy.before("meeting_upcoming")}
+    leads = {"rsvp": reminder_policy.before("rsvp_pending")[0], **upcoming}
     found = Meeting.objects.filter(status__in=GOING_AHEAD, start__gt=now).aggregate(
         **{label: Min("start", filter=Q(start__gt=now + lead)) for label, lead in leads.items()}
     )

@@ -55,14 +55,29 @@ def escalate_after(kind: str) -> int:
     return _entry(kind)["escalate_after"]
 
 
+def _in_units(lead: dt.timedelta) -> tuple[int, str]:
+    """A lead in its largest whole unit: (7, "d"), (36, "h"), (90, "m")."""
+    seconds = int(lead.total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600)):
+        if seconds % size == 0:
+            return seconds // size, unit
+    return seconds // 60, "m"
+
+
 def label(lead: dt.timedelta) -> str:
     """A lead as an occurrence names it: "7d", "1d", "0d" in whole days, else "36h" or "90m"."""
-    seconds = int(lead.total_seconds())
-    if seconds % 86400 == 0:
-        return f"{seconds // 86400}d"
-    if seconds % 3600 == 0:
-        return f"{seconds // 3600}h"
-    return f"{seconds // 60}m"
+    count, unit = _in_units(lead)
+    return f"{count}{unit}"
+
+
+def latest_lead(
+    kind: str, moment: dt.datetime, now: dt.datetime, *, since: dt.datetime | None = None
+) -> dt.timedelta | None:
+    """The shortest of a kind's leads whose time (`moment` minus the lead) has come by `now`,
+    and came after `since` if given; None if none has. A sweep that comes late reminds of this
+    one lead, not of each one it missed."""
+    reached = [lead for lead in before(kind) if moment - lead <= now and (since is None or since < moment - lead)]
+    return reached[-1] if reached else None
 
 
 def _problems(table: object) -> list[str]:
@@ -107,13 +122,13 @@ def check_reminders(app_configs: object = None, **kwargs: object) -> list[checks
 
 def _span(lead: dt.timedelta) -> str:
     """A lead in words: "7 days", "1 day", "36 hours", "90 minutes"."""
-    if lead % dt.timedelta(days=1) == dt.timedelta(0):
-        return ngettext("%(count)d day", "%(count)d days", lead.days) % {"count": lead.days}
-    if lead % dt.timedelta(hours=1) == dt.timedelta(0):
-        hours = int(lead.total_seconds() // 3600)
-        return ngettext("%(count)d hour", "%(count)d hours", hours) % {"count": hours}
-    minutes = int(lead.total_seconds() // 60)
-    return ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes}
+    count, unit = _in_units(lead)
+    words = {
+        "d": ngettext("%(count)d day", "%(count)d days", count),
+        "h": ngettext("%(count)d hour", "%(count)d hours", count),
+        "m": ngettext("%(count)d minute", "%(count)d minutes", count),
+    }
+    return words[unit] % {"count": count}
 
 
 def _leads_before(kind: str, what: str) -> str:

@@ -272,8 +272,8 @@ def notification_preferences(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Your notification preferences were saved."))
         return redirect("notification_preferences")
     mandatory = [k for k in kinds if k.mandatory]
-    registered = delivery.kinds()
-    schedule = [(registered[name], when) for name, when in reminder_policy.schedule().items() if name in registered]
+    by_name = {kind.name: kind for kind in kinds}
+    schedule = [(by_name[name], when) for name, when in reminder_policy.schedule().items() if name in by_name]
     return render(
         request,
         "secretariat/notification_preferences.html",

@@ -65,3 +65,16 @@ def test_a_malformed_table_stops_start_up_naming_the_entry(settings, kind, entry
     assert problem in errors[0].msg
     with pytest.raises(SystemCheckError, match=r"secretariat\.E010"):
         call_command("check")
+
+
+def test_the_latest_lead_reached_is_the_shortest_whose_time_has_come():
+    deadline = dt.datetime(2026, 12, 10, 12, 0, tzinfo=dt.UTC)
+    hours = dt.timedelta(hours=1)
+    # By default 48 and 24 hours before the deadline.
+    assert reminder_policy.latest_lead("circulation_deadline", deadline, deadline - 49 * hours) is None
+    assert reminder_policy.latest_lead("circulation_deadline", deadline, deadline - 47 * hours) == 2 * DAY
+    assert reminder_policy.latest_lead("circulation_deadline", deadline, deadline - 1 * hours) == DAY  # not both
+    # A lead whose time came before `since` (the circulation was sent 30 hours before) does not count.
+    sent = deadline - 30 * hours
+    assert reminder_policy.latest_lead("circulation_deadline", deadline, deadline - 29 * hours, since=sent) is None
+    assert reminder_policy.latest_lead("circulation_deadline", deadline, deadline - 23 * hours, since=sent) == DAY

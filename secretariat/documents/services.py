@@ -589,18 +589,20 @@ def plan_deadline_reminders(now: dt.datetime) -> int:
     """Remind the delegations that have not answered, before the deadline (settings.REMINDERS:
     by default 48 and 24 hours before).
 
-    Each circulation gets the reminder of the latest lead it has reached ("48h", then
-    "24h"): a sweep that comes late sends one, not each one it missed. A lead whose
+    Each circulation gets the reminder of the latest lead it has reached ("2d", then
+    "1d"): a sweep that comes late sends one, not each one it missed. A lead whose
     moment came before the circulation was sent is skipped: the circulation e-mail
     itself has just told them. Every sweep of the window reads the waiting rows again
     (one query per circulation closing, a handful) but plans them in one bulk step: rows
     planned by an earlier sweep are found by one lookup, not by a failed INSERT each.
     """
-    leads = reminder_policy.before("circulation_deadline")
+    longest = reminder_policy.before("circulation_deadline")[0]
     plans = []
-    for circulation in reminded(now).filter(deadline__lte=now + leads[0]):
-        reached = [lead for lead in leads if circulation.created_at < circulation.deadline - lead <= now]
-        if not reached:
+    for circulation in reminded(now).filter(deadline__lte=now + longest):
+        lead = reminder_policy.latest_lead(
+            "circulation_deadline", circulation.deadline, now, since=circulation.created_at
+        )
+        if lead is None:
             continue
         answered = circulation.answers.values("member_state_id")
         waiting = (
@@ -608,6 +610,6 @@ def plan_deadline_reminders(now: dt.datetime) -> int:
             .exclude(member_state_id__in=answered)
             .select_related("person__member_state")
         )
-        occurrence = reminder_policy.label(reached[-1])
+        occurrence = reminder_policy.label(lead)
         plans += [delivery.Planned("circulation_deadline", row, row.person, occurrence) for row in waiting]
     return delivery.notify_many(plans, now=now)
