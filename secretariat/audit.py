@@ -9,9 +9,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import connection, models
-from django.db.models import F, Func, Value, Window
-from django.db.models.functions import Lag
+from django.db import models
+from django.db.models import F, Value, Window
+from django.db.models.functions import JSONObject, Lag
 from django.utils import formats, timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
@@ -225,8 +225,9 @@ def union(branches: list[models.QuerySet], *, records: bool = False) -> models.Q
         )
         columns = COLUMNS
         if records:
-            table = connection.ops.quote_name(qs.model._meta.db_table)
-            row = Func(template=f"to_jsonb({table})", output_field=models.JSONField())  # the whole row
+            # The whole row as JSON, keyed by column (JSONObject: json_build_object on
+            # PostgreSQL, json_object on SQLite).
+            row = JSONObject(**{f.column: F(f.attname) for f in qs.model._meta.concrete_fields})
             earlier = Window(Lag(row), partition_by=[F("id")], order_by=[F("history_date"), F("history_id")])
             qs = qs.annotate(record_row=row, previous_row=earlier)
             columns = (*COLUMNS, "record_row", "previous_row")
@@ -249,8 +250,15 @@ def record_entries(values: Iterable[tuple]) -> list[Entry]:
 
 
 def _from_row(history_model: type[models.Model], row: dict) -> models.Model:
-    """A historical record (unsaved) from its row as `to_jsonb` gave it."""
-    return history_model(**{f.attname: f.to_python(row[f.column]) for f in history_model._meta.concrete_fields})
+    """A historical record (unsaved) from its row as `union(records=True)` gave it (SQLite's
+    JSON has its moments in UTC without an offset)."""
+    values = {}
+    for f in history_model._meta.concrete_fields:
+        value = f.to_python(row[f.column])
+        if isinstance(value, dt.datetime) and timezone.is_naive(value):
+            value = timezone.make_aware(value, dt.UTC)
+        values[f.attname] = value
+    return history_model(**values)
 
 
 @dataclasses.dataclass

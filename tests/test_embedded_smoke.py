@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import http.cookiejar
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -114,6 +115,17 @@ def test_embedded_default_boots_on_sqlite_and_a_demo_delegate_signs_in(tmp_path:
             assert response.status == 200
             assert response.url == f"{base}/"
             assert "WG-AI" in response.read().decode()
+
+        # A meeting's history is one SQL query over eight historical tables, rows as JSON:
+        # it must run on SQLite too, with its changes and times in the viewer's zone.
+        with browser.open(f"{base}/meetings/", timeout=10) as response:
+            meeting = re.search(r'href="/meetings/(\d+)/"', response.read().decode())
+        assert meeting, "the meetings list links no meeting"
+        with browser.open(f"{base}/meetings/{meeting.group(1)}/history/", timeout=10) as response:
+            assert response.status == 200
+            page = response.read().decode()
+        assert "History of" in page
+        assert re.search(r"\d{2}:\d{2} \(Singapore, UTC\+8\)", page), "no moment in the delegate's zone"
     finally:
         server.terminate()
         try:
