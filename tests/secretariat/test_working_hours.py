@@ -148,7 +148,10 @@ def test_a_worker_starts_cold_without_the_database(monkeypatch):
     assert warnings == ["The delivery engine starts cold: the database cannot be read."]
 
 
-@pytest.mark.django_db(transaction=True)
+# Outside a test transaction (warm() leaves those open); serialized rollback keeps the
+# migrations' rows (member states) for the tests after it.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.usefixtures("restore_migration_data")
 def test_a_worker_leaves_no_connection_or_pool_for_its_forked_children():
     from django.db import connection
 
