@@ -205,6 +205,14 @@ def meeting_history(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = rules.get_meeting_for_user(request.user, pk)
     minutes = Minutes.objects.filter(meeting=meeting).values("pk")
     versions = MinutesVersion.objects.filter(minutes__meeting=meeting).values("pk")
+    version_rows = MinutesVersion.history.filter(minutes_id__in=minutes)
+    comment_rows = MinutesComment.history.filter(version_id__in=versions)
+    if not rules.can_see_drafts(request.user, meeting):
+        # As the minutes page: drafts stay with the secretariat and the chair (a version's
+        # rows from the moment it was circulated or approved), and each delegation reads
+        # its own comments only.
+        version_rows = version_rows.filter(Q(circulated_at__isnull=False) | Q(approved_at__isnull=False))
+        comment_rows = comment_rows.filter(member_state_id__in=rules.delegation_states(request.user, meeting))
     rows = audit.union(
         [
             Meeting.history.filter(id=meeting.pk),
@@ -213,8 +221,8 @@ def meeting_history(request: HttpRequest, pk: int) -> HttpResponse:
             Participant.history.filter(meeting_id=meeting.pk),
             Decision.history.filter(meeting_id=meeting.pk),
             Minutes.history.filter(id__in=minutes),
-            MinutesVersion.history.filter(minutes_id__in=minutes),
-            MinutesComment.history.filter(version_id__in=versions),
+            version_rows,
+            comment_rows,
         ],
         records=True,
     )

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import zoneinfo
 
 from django.urls import reverse
 from django.utils import timezone
 
+from meetings import services
 from meetings.models import (
     AgendaItem,
     Decision,
@@ -18,6 +20,8 @@ from meetings.models import (
     Participant,
 )
 from secretariat import audit
+
+from .conftest import MINUTES
 
 
 def _per_table(meeting: Meeting) -> list[audit.Entry]:
@@ -64,3 +68,32 @@ def test_the_history_page_shows_each_change_with_who_when_and_why_as_the_tables_
     assert "Test set-up: held" in page
     assert "(Kuala Lumpur, UTC+8)</time>" in page  # when, in the viewer's zone, named
     assert "<del>Draft</del></td><td><ins>Held</ins>" in page
+
+
+def test_a_delegate_reads_in_the_history_no_draft_and_no_other_delegations_comments(client, network, held):
+    """As the minutes page: drafts stay with the secretariat and the chair, comments with their delegation."""
+    rev1 = services.create_minutes_version(held, by=network.officer, text=MINUTES)
+    services.edit_minutes_version(rev1, by=network.officer, text=MINUTES + "\nA draft sentence never circulated.")
+    services.circulate_minutes(held.minutes, by=network.officer, deadline=timezone.now() + dt.timedelta(days=7))
+    services.comment_on_minutes(held.minutes, by=network.sgp, member_state=network.sgp.member_state, text="Ours.")
+    MinutesComment.objects.create(
+        version=rev1, member_state=network.mmr.member_state, author=network.mmr, text="Theirs"
+    )
+    services.create_minutes_version(held, by=network.officer, text=MINUTES + "\nRev.2, still a draft.")
+
+    def seen(person) -> tuple[list[str], int, str]:
+        client.force_login(person)
+        response = client.get(reverse("meetings:history", args=[held.pk]))
+        assert response.status_code == 200
+        entries = response.context["entries"]
+        versions = sorted({e.label for e in entries if e.model == "minutes version"})
+        return versions, sum(e.model == "comment on minutes" for e in entries), response.content.decode()
+
+    versions, comments, page = seen(network.officer)
+    assert (versions, comments) == (["Minutes Rev.1", "Minutes Rev.2"], 2)
+    assert "A draft sentence never circulated." in page
+    versions, comments, page = seen(network.sgp)
+    assert (versions, comments) == (["Minutes Rev.1"], 1)
+    assert "A draft sentence never circulated." not in page
+    assert "Rev.2, still a draft." not in page
+    assert "Theirs" not in page
