@@ -354,8 +354,8 @@ class Pulse:
 
     def runs(self, source: Source, now: dt.datetime) -> bool:
         """Whether the sweep at `now` runs this source (`plan`, step 2)."""
-        next_run_at, _woken = self.cursors.get(source.name, (None, True))
-        if self.woken(source.name) or not self.complete:
+        next_run_at, woken = self.cursors.get(source.name, (None, True))
+        if woken or not self.complete:
             return True
         if source.due is not None:
             return source.name in self.due_sources
@@ -571,7 +571,7 @@ def bundle(now: dt.datetime, *, limit: int = 1000, due: bool | None = None) -> i
         # transaction (on SQLite an immediate one, which would take the write lock for nothing).
         return 0
     with transaction.atomic():
-        due = list(
+        rows = list(
             Notification.objects.due(now)
             .select_for_update(skip_locked=True, of=("self",))
             .order_by("due_at", "pk")[:limit]
@@ -579,14 +579,14 @@ def bundle(now: dt.datetime, *, limit: int = 1000, due: bool | None = None) -> i
         # The recipients of optional kinds, for the kinds they switched off, each read once (a
         # catch-up bundles hundreds of rows for a few dozen people; mandatory kinds need none);
         # nothing else: bundling renders nothing.
-        optional = {n.recipient_id for n in due if n.recipient_id is not None and _optional(n.kind)}
+        optional = {n.recipient_id for n in rows if n.recipient_id is not None and _optional(n.kind)}
         recipients = User.objects.in_bulk(optional) if optional else {}
         # Whether each can still be told needs whether the object it is about still exists:
         # one query of ids per kind of object, rather than one per row or the whole objects.
-        alive = _existing_subjects(due)
+        alive = _existing_subjects(rows)
         by_address: dict[str, list[Notification]] = {}
         untold: dict[str, list[Notification]] = {}
-        for notification in due:
+        for notification in rows:
             if notification.recipient_id in recipients:
                 notification.recipient = recipients[notification.recipient_id]
             exists = (notification.content_type_id, notification.object_id) in alive

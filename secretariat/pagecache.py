@@ -138,10 +138,6 @@ def page_key(request: HttpRequest) -> str | None:
     return "page:" + hashlib.sha256(identity.encode()).hexdigest()
 
 
-class _Parts(dict):
-    """What base.html's `{% page_part %}` tags rendered for this request."""
-
-
 def cached_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Serve the view's page parts from the cache while the data and the session are the same.
 
@@ -172,7 +168,7 @@ def cached_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
             response = render(request, "page_cached.html", {"page": page})
             response["X-Page-Cache"] = "hit"
             return response
-        request.page_parts = _Parts()
+        request.page_parts = {}  # what base.html's {% page_part %} tags render for this request
         response = view(request, *args, **kwargs)
         captured = request.page_parts
         del request.page_parts
