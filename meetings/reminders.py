@@ -55,23 +55,31 @@ def _minutes_email(template: str) -> Renderer:
     return render
 
 
+# What the e-mails read of their subject (the meeting's body, in the text and the .ics;
+# a version's minutes and meeting), fetched once for a sender's batch.
+MEETING = {"prefetch": ("body",)}
+VERSION = {"prefetch": ("minutes__meeting__body",)}
+
 delivery.register_kind(
-    "meeting_invitation", label=_("Invitation to a meeting"), render=_meeting_email("meeting_invitation")
+    "meeting_invitation", label=_("Invitation to a meeting"), render=_meeting_email("meeting_invitation"), **MEETING
 )
 delivery.register_kind(
-    "meeting_update", label=_("A meeting's date or place changed"), render=_meeting_email("meeting_update")
+    "meeting_update", label=_("A meeting's date or place changed"), render=_meeting_email("meeting_update"), **MEETING
 )
 delivery.register_kind(
-    "meeting_cancelled", label=_("A meeting was cancelled"), render=_meeting_email("meeting_cancelled"), urgent=True
+    "meeting_cancelled",
+    label=_("A meeting was cancelled"),
+    render=_meeting_email("meeting_cancelled"),
+    urgent=True,
+    **MEETING,
 )
-delivery.register_kind(
-    "minutes_circulated", label=_("Minutes circulated for comments"), render=_minutes_email("minutes_circulated")
-)
-delivery.register_kind(
-    "minutes_submitted", label=_("Minutes submitted for approval"), render=_minutes_email("minutes_submitted")
-)
-delivery.register_kind("minutes_approved", label=_("Minutes approved"), render=_minutes_email("minutes_approved"))
-delivery.register_kind("minutes_returned", label=_("Minutes returned"), render=_minutes_email("minutes_returned"))
+for name, label in (
+    ("minutes_circulated", _("Minutes circulated for comments")),
+    ("minutes_submitted", _("Minutes submitted for approval")),
+    ("minutes_approved", _("Minutes approved")),
+    ("minutes_returned", _("Minutes returned")),
+):
+    delivery.register_kind(name, label=label, render=_minutes_email(name), **VERSION)
 
 # The reminders the sweep derives from meetings and minutes (upcoming, RSVP pending,
 # agenda adopted, minutes awaiting the chair, comment window closing).

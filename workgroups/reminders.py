@@ -348,16 +348,21 @@ def _referral_email(template: str) -> Renderer:
     return render
 
 
+# What the item e-mails read (item.body.code, item.owner_label), fetched once for a sweep's batch.
+ITEM_PREFETCH = ("body", "owner_state", "assignments__person")
+
 delivery.register_kind(
     "action_item_assigned",
     label=_("An action item assigned to you or your state"),
     render=_item_email("action_item_assigned"),
+    prefetch=ITEM_PREFETCH,
 )
 delivery.register_kind(
-    "action_item_status", label=_("An action item's status changed"), render=_item_email("action_item_status")
+    "action_item_status",
+    label=_("An action item's status changed"),
+    render=_item_email("action_item_status"),
+    prefetch=ITEM_PREFETCH,
 )
-# What the item e-mails read (item.body.code, item.owner_label), fetched once for a sweep's batch.
-ITEM_PREFETCH = ("body", "owner_state", "assignments__person")
 
 delivery.register_kind(
     "action_item_due",

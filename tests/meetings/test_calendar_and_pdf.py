@@ -6,7 +6,10 @@ import datetime as dt
 import io
 
 import pytest
+import time_machine
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
@@ -16,7 +19,7 @@ from meetings import services
 from meetings.models import MeetingStatus, Rsvp
 from meetings.pdf import AppOnlyFetcher, RefusedURL
 from secretariat import delivery
-from secretariat.models import Message, Notification
+from secretariat.models import Message, Notification, NotificationStatus
 
 from .conftest import MINUTES, make_meeting
 
@@ -247,3 +250,22 @@ def task_force_meeting(network):
     services.schedule_meeting(meeting, by=network.officer)
     assert meeting.status == MeetingStatus.SCHEDULED
     return meeting
+
+
+@pytest.mark.parametrize("count", [1, 4])
+def test_a_sender_writes_invitations_to_1_or_4_meetings_in_the_same_queries(network, count):
+    """Each meeting e-mail reads its meeting's body (text and .ics): fetched once for the batch."""
+    Notification.objects.update(status=NotificationStatus.RETIRED)  # the fixture's own
+    # A Tuesday, 03:00 UTC: inside working hours everywhere, so the invitations are due at once.
+    with time_machine.travel(dt.datetime(2026, 12, 15, 3, 0, tzinfo=dt.UTC), tick=False):
+        for n in range(count):
+            meeting = make_meeting(network.officer, network.adgsom, days=20 + n)
+            services.schedule_meeting(meeting, by=network.officer)
+        delivery.prepare()
+        claimed = delivery.claim(timezone.now(), limit=100)
+        with CaptureQueriesContext(connection) as queries:
+            written = delivery._write(claimed)
+    assert len(written) == 2  # to the chair and to the delegate, each a digest when there are several
+    assert [len(m.attachments) for m in written] == [count, count]  # each meeting's .ics
+    # 1 the notifications with their recipients, 2 the meetings, 3 their bodies, 4 the content stored.
+    assert len(queries) == 4, "\n".join(q["sql"][:120] for q in queries.captured_queries)
