@@ -15,7 +15,7 @@ from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache.backends.redis import RedisCache
 from django.db import connection, transaction
 from django.db.migrations.executor import MigrationExecutor
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -98,7 +98,7 @@ def test_the_frame_around_a_cached_page_is_fresh_the_bell_and_the_messages(offic
         ]
     )
     forget_unread_count(network.officer.pk)
-    storage = CookieStorage(mock.Mock(COOKIES={}))
+    storage = CookieStorage(RequestFactory().get(url))
     officer_client.cookies["messages"] = storage._encode([Message(constants.SUCCESS, "Minutes circulated.")])
     again = _get(officer_client, url)
     assert again["X-Page-Cache"] == "hit"

@@ -93,10 +93,20 @@ def test_the_charts_are_drawn_again_after_a_bulk_write(work):
     """The charts' cache follows the data generation: bulk writes send no post_save, and still count."""
     user = type(work.sgp).objects.get(pk=work.sgp.pk)
     memberships = list(user.current_memberships().select_related("body"))
-    before = my_work(user, memberships)["item_charts"]
-    assert my_work(user, memberships)["item_charts"] == before
+
+    def charts() -> tuple[object, int]:
+        with CaptureQueriesContext(connection) as queries:
+            drawn = my_work(user, memberships)["item_charts"]
+        return drawn, len(queries)
+
+    before, drawing = charts()
+    again, reusing = charts()
+    assert again == before
+    assert reusing < drawing  # the charts came from the cache, not from their queries
     bulk_items(40, body=work.wgai, by=work.officer, owner_state=state("SGP"))
-    assert my_work(user, memberships)["item_charts"] != before
+    after, redrawing = charts()
+    assert after != before
+    assert redrawing > reusing  # drawn again from their queries
 
 
 # --- The body page's work plan -------------------------------------------------------------
