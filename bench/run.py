@@ -843,8 +843,8 @@ def render(results: dict) -> str:
         if "items_query_uses_partial_index" in steady:
             lines += [
                 "",
-                "The pulse's look for action items whose stored plan (`next_reminder_at`) has come uses the partial index"
-                f" `action_item_next_reminder`: {'yes' if steady['items_query_uses_partial_index'] else '**no**'}.",
+                "The pulse's look for action items whose stored plan (`workgroups.ReminderPlan`) has come uses the partial index"
+                f" `reminder_plan_next`: {'yes' if steady['items_query_uses_partial_index'] else '**no**'}.",
             ]
             if steady.get("items_query"):
                 lines += ["", "```", steady["items_query"].get("plan", "")[:4000], "```"]

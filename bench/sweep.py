@@ -22,8 +22,8 @@
    against the count, the pulse alone (the sweep's one query, `delivery.pulse`),
    the sweep's queries with their times and EXPLAIN ANALYZE of each; the pulse must
    find due notifications through the partial index `notification_pending_due`
-   and due action items through `action_item_next_reminder` (the stored plan,
-   `next_reminder_at`, which the seeding fills as the services would).
+   and due action items through `reminder_plan_next` (the stored plan,
+   `workgroups.ReminderPlan`, which the seeding fills as the services would).
 5. Catch-up: one day later (a day without sweeps), what the stack's beat task
    `secretariat.tasks.sweep` does (plan, bundle into messages, publish one
    `send_messages` task per batch), against the count, with its parts; then what
@@ -176,7 +176,7 @@ CASE WHEN d < -60 THEN (CASE WHEN r < 0.02 THEN 'open' WHEN r < 0.94 THEN 'done'
 
 
 def seed_with_helper(count: int, anchor: dt.datetime, bodies: list[int], states: list[int], user: object) -> float:
-    from workgroups.models import ActionItem, first_reminder_at
+    from workgroups.models import ActionItem
 
     rng = random.Random(42)
     anchor_day = anchor.date()
@@ -207,10 +207,9 @@ def seed_with_helper(count: int, anchor: dt.datetime, bodies: list[int], states:
                         started_at=created + dt.timedelta(days=1) if status == "in_progress" else None,
                         closed_at=closed,
                         created_by=user,
-                        # As the services (ActionItem.save) plan it: bulk_create skips save().
-                        next_reminder_at=first_reminder_at(due, status),
                     )
                 )
+            # The helper plans the new items' reminders as ActionItem.save would (workgroups.receivers).
             bulk_create_with_history(objs, reason="Benchmark volume")
             done += len(objs)
             rate = done / (time.perf_counter() - started)
@@ -240,10 +239,11 @@ def _insert_columns(model: type, values: dict[str, str]) -> tuple[list[str], lis
 def seed_with_sql(first: int, last: int, anchor: dt.datetime, bodies: list[int], states: list[int], user_id: int):
     """Rows first..last-1 by INSERT ... SELECT, then their historical rows."""
     from secretariat import reminder_policy
-    from workgroups.models import ActionItem
+    from workgroups.models import ActionItem, ReminderPlan
 
     lead_days = reminder_policy.before("action_item_due")[0].days
     table = ActionItem._meta.db_table
+    plan_table = ReminderPlan._meta.db_table
     history_table = ActionItem.history.model._meta.db_table
     day = anchor.date().isoformat()
     moment = anchor.isoformat()
@@ -265,12 +265,6 @@ def seed_with_sql(first: int, last: int, anchor: dt.datetime, bodies: list[int],
         " + interval '2 hours') AT TIME ZONE 'UTC' END",
         "closed_at": f"CASE WHEN status IN ('done', 'dropped') THEN LEAST(((DATE '{day}' + d + 2)::timestamp"
         f" + interval '2 hours') AT TIME ZONE 'UTC', TIMESTAMPTZ '{moment}') END",
-        # The plan a new item gets (workgroups.models.first_reminder_at): midnight, in the
-        # project's zone, on the day of the first "due" reminder (settings.REMINDERS), for open items only. As if
-        # every item had been created through the services and never swept: the first
-        # sweep below moves the plans of the whole table on.
-        "next_reminder_at": f"CASE WHEN status IN ('open', 'in_progress') THEN (DATE '{day}' + d - {lead_days})"
-        f"::timestamp AT TIME ZONE '{settings.TIME_ZONE}' END",
         "meeting_id": "NULL",
         "agenda_item_id": "NULL",
         "decision_id": "NULL",
@@ -310,6 +304,17 @@ def seed_with_sql(first: int, last: int, anchor: dt.datetime, bodies: list[int],
             [*h_params, max_before],
         )
         log(f"SQL: history rows written ({time.perf_counter() - started:.0f} s so far)")
+        # The plan a new item gets (workgroups.models.first_reminder_at): midnight, in the
+        # project's zone, on the day of the first "due" reminder (settings.REMINDERS), for
+        # open items only. As if every item had been created through the services and never
+        # swept: the first sweep below moves the plans of the whole table on.
+        cursor.execute(
+            f'INSERT INTO "{plan_table}" (action_item_id, next_at) '
+            f"SELECT id, (due_date - {lead_days})::timestamp AT TIME ZONE %s "
+            f"FROM \"{table}\" WHERE id > %s AND status IN ('open', 'in_progress')",
+            [settings.TIME_ZONE, max_before],
+        )
+        log(f"SQL: reminder plans written ({time.perf_counter() - started:.0f} s so far)")
     return time.perf_counter() - started
 
 
@@ -662,12 +667,10 @@ def steady_state(runs: int) -> dict:
     due_query = next(
         (q for q in queries if 'FROM "secretariat_notification"' in q["sql"] and '"due_at" <=' in q["sql"]), None
     )
-    items_query = next((q for q in queries if 'FROM "workgroups_actionitem"' in q["sql"]), None)
+    items_query = next((q for q in queries if 'FROM "workgroups_reminderplan"' in q["sql"]), None)
     return {
         "items_query": items_query,
-        "items_query_uses_partial_index": bool(
-            items_query and "action_item_next_reminder" in items_query.get("plan", "")
-        ),
+        "items_query_uses_partial_index": bool(items_query and "reminder_plan_next" in items_query.get("plan", "")),
         "runs": runs,
         "ms": round(statistics.median(times) * 1000, 1),
         "runs_ms": _ms(times),

@@ -63,7 +63,7 @@ def _pick(memberships: Iterable[Membership], roles: Iterable[str], states: Itera
 
 def _plan(kind: str, subject: object, people: Iterable[User], occurrence: str, due_at: dt.datetime) -> list:
     """The notifications to plan; each source hands them to `delivery.notify_many` at once, so a
-    sweep that finds them planned already costs a lookup, not a failed INSERT per person."""
+    sweep that finds them planned already writes nothing (one INSERT that skips what exists)."""
     return [delivery.Planned(kind, subject, person, occurrence, due_at) for person in people]
 
 

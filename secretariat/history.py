@@ -28,10 +28,10 @@ from simple_history.utils import bulk_update_with_history as _bulk_update
 _actor: contextvars.ContextVar[Any] = contextvars.ContextVar("history_actor", default=None)
 _bulk_allowed: contextvars.ContextVar[bool] = contextvars.ContextVar("bulk_allowed", default=False)
 
-# Sent (sender=the model, using=) after the bulk helpers below wrote rows, in their
-# transaction: they send no post_save, and the sweep's sources that watch the model
-# must still wake (secretariat.delivery.wake). `update_untracked` sends nothing: it
-# writes plans the sweep keeps, not the rows it derives them from.
+# Sent (sender=the model, using=, and created= the new objects when they were created)
+# after the bulk helpers below wrote rows, in their transaction: they send no post_save,
+# and the sweep's sources that watch the model must still wake (secretariat.delivery.wake)
+# and new rows get what save() would have given them (workgroups.receivers).
 bulk_written = Signal()
 
 
@@ -122,7 +122,7 @@ def bulk_create_with_history(
         )
         # simple-history's bulk path sends no signals: seal its rows here.
         _seal(model, [obj.pk for obj in created])
-        bulk_written.send(sender=model, using=transaction.get_connection().alias)
+        bulk_written.send(sender=model, using=transaction.get_connection().alias, created=created)
     return created
 
 
@@ -203,7 +203,7 @@ def bulk_create_with_past(
             # One stage after the other: an object's rows get ascending history ids.
             rows += history_model.objects.bulk_create(stage, batch_size=batch_size)
         seal_rows(rows)
-        bulk_written.send(sender=model, using=transaction.get_connection().alias)
+        bulk_written.send(sender=model, using=transaction.get_connection().alias, created=created)
     return created
 
 
@@ -230,24 +230,6 @@ def update_with_history(queryset: models.QuerySet, *, reason: str = "", **values
         for field, value in values.items():
             setattr(obj, field, value)
     return bulk_update_with_history(objs, list(values), reason=reason)
-
-
-def update_untracked(queryset: models.QuerySet, **values: Any) -> int:
-    """`queryset.update(**values)` for fields the model's history leaves out, in one UPDATE.
-
-    A plan the sweep keeps on a tracked row (`ActionItem.next_reminder_at`) is not
-    part of its record: changing it writes no historical row, so it needs no
-    helper that writes one. Any field the history does record is refused.
-    """
-    model = queryset.model
-    recorded = {f.name for f in model.history.model._meta.fields}
-    tracked = sorted(set(values) & recorded)
-    if tracked:
-        raise UntrackedWriteError(
-            f"{model._meta.label}: {tracked} are recorded in the history; use update_with_history."
-        )
-    with _bulk_writes():
-        return queryset.update(**values)
 
 
 def save_with_reason(obj: models.Model, reason: str, **kwargs: Any) -> None:

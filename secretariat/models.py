@@ -398,7 +398,9 @@ class Notification(models.Model):
     """
 
     kind = models.CharField(max_length=64)
-    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    # No index of its own: every lookup names the kind too, and notification_once leads with
+    # (kind, content_type, object_id). One index fewer to write for each row a sweep plans.
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, db_index=False)
     object_id = models.PositiveBigIntegerField()
     subject = GenericForeignKey("content_type", "object_id")
     # No index of its own: notification_inbox leads with it.

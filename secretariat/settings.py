@@ -240,7 +240,7 @@ DELIVERY_DEFAULT_COUNTRY = "MY"
 # from the date the reminder is about; the send time then moves into each recipient's
 # working hours (DELIVERY_WORKDAY_*). Kinds not listed (agenda adopted, outcomes,
 # assignments) go once, when the event happens. An action item already planned keeps
-# its next look (`next_reminder_at`) when the table changes; the new leads apply from it.
+# its next look (`workgroups.ReminderPlan`) when the table changes; the new leads apply from it.
 REMINDERS = {
     # Before the meeting starts, to the delegates invited (attending or not yet answered).
     "meeting_upcoming": {"before": [timedelta(days=7), timedelta(days=1)]},
@@ -324,6 +324,7 @@ AUDIT_EXEMPT_MODELS = {
     "secretariat.AuditSeal": "the hash chain over the history tables; a history of it would be circular",
     "secretariat.SourceCursor": "the sweep's schedule of its derived sources; rewritten every run, derived from other rows",
     "secretariat.SourceWake": "a flag that a watched row changed, deleted by the next sweep; the change has its own history",
+    "workgroups.ReminderPlan": "when the sweep next looks at an action item; derived from the item, which has its history",
 }
 # The key of the audit hash chain. It never lives in the database, so SQL access
 # alone cannot re-seal an edited history row. Keep it when SECRET_KEY rotates.

@@ -47,7 +47,7 @@ def _embedded_env(folder: Path) -> dict[str, str]:
     return env
 
 
-def _manage(env: dict[str, str], *args: str) -> None:
+def _manage(env: dict[str, str], *args: str) -> str:
     result = subprocess.run(
         [sys.executable, str(MANAGE), *args],
         env=env,
@@ -58,6 +58,7 @@ def _manage(env: dict[str, str], *args: str) -> None:
         check=False,
     )
     assert result.returncode == 0, f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+    return result.stdout
 
 
 def _wait_until_up(url: str, server: subprocess.Popen[bytes], log: Path, timeout: float = 30) -> None:
@@ -80,6 +81,15 @@ def test_embedded_default_boots_on_sqlite_and_a_demo_delegate_signs_in(tmp_path:
     _manage(env, "migrate", "--noinput", "--verbosity", "0")
     _manage(env, "createcachetable")
     _manage(env, "seed_demo")
+    # The reminder loop's sweep on SQLite: the sources write their rows in plain SQL (INSERT ...
+    # ON CONFLICT ... RETURNING, the plans' upsert), then bundle and "send" to the console.
+    sweeps = [_manage(env, "send_due_reminders") for _ in range(2)]
+    first, again = (re.search(r"Sweep: planned (\d+), bundled (\d+), sent (\d+)", out) for out in sweeps)
+    assert first, sweeps
+    assert again, sweeps
+    assert int(first[1]) > 0, sweeps
+    assert int(first[3]) > 0, sweeps
+    assert again[1] == "0", sweeps  # planned once
 
     port = _free_port()
     base = f"http://127.0.0.1:{port}"

@@ -44,7 +44,6 @@ from .models import (
     TaskLeadState,
     TaskStatus,
     UpdateKind,
-    first_reminder_at,
 )
 
 # About 100,000 items at --scale 100, as issue 8 sizes a secretariat's decade.
@@ -487,8 +486,6 @@ def _synthetic(network: demo.Network, officer: User, scale: int, now: dt.datetim
                 closed_at=closed,
                 created_by=officer,
                 created_at=created,
-                # bulk_create skips save(), which plans a new item's reminders.
-                next_reminder_at=first_reminder_at(due, status),
             )
         )
     people = _state_people(network, officer)

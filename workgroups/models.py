@@ -9,6 +9,7 @@ Overdue is derived from the due date (`ActionItem.is_overdue`,
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -308,14 +309,11 @@ class ActionItem(models.Model):
     )
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
-    # A plan, not derived state (healthchecks' alert_after): when the reminder sweep
-    # next has something to do for this item; NULL once nothing is left to remind.
-    # Kept by the services (create, due date moved, closed) and advanced by the
-    # sweep's source. Left out of the history: it changes behind no one's action.
-    next_reminder_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # When the reminder sweep next looks at the item is kept in a table of its own
+    # (ReminderPlan), not here: moving it would rewrite every index of this table.
 
     objects = ActionItemQuerySet.as_manager()
-    history = history(excluded_fields=["next_reminder_at"])
+    history = history()
 
     class Meta:
         ordering = ["due_date", "priority", "pk"]
@@ -365,24 +363,19 @@ class ActionItem(models.Model):
             models.Index(fields=["created_at"], name="action_item_created"),
             # Matters arising: the body's items open at a meeting's start (created before, closed after).
             models.Index(fields=["body", "created_at", "closed_at"], name="action_item_body_open_at"),
-            # The reminder sweep (workgroups.reminders.plan_due_reminders): items whose
-            # next_reminder_at has come. Partial: most items have nothing left to remind.
-            models.Index(
-                fields=["next_reminder_at"],
-                name="action_item_next_reminder",
-                condition=Q(next_reminder_at__isnull=False),
-            ),
         ]
 
     def __str__(self) -> str:
         return self.title
 
     def save(self, *args: object, **kwargs: object) -> None:
-        # A new item gets its reminder plan whichever path creates it (services,
-        # demo, fixtures); later changes are the services' bookkeeping.
-        if self._state.adding and self.next_reminder_at is None:
-            self.next_reminder_at = first_reminder_at(self.due_date, self.status)
+        # A new item gets its reminder plan whichever path creates it (services, demo,
+        # fixtures; the bulk helpers through workgroups.receivers); later changes are
+        # the services' bookkeeping (workgroups.reminders.replan).
+        adding = self._state.adding
         super().save(*args, **kwargs)
+        if adding:
+            ReminderPlan.first_for([self])
 
     def get_absolute_url(self) -> str:
         return reverse("workgroups:action_item", args=[self.pk])
@@ -429,6 +422,51 @@ class ActionItem(models.Model):
             return str(OwnerKind.SECRETARIAT.label)
         # Through the assignments, which the lists prefetch with their persons.
         return ", ".join(str(a.person) for a in self.assignments.all()) or str(_("Nobody yet"))
+
+
+class ReminderPlan(models.Model):
+    """When the reminder sweep next has something to do for an action item: a plan, not derived
+    state (healthchecks' alert_after); NULL once nothing is left to remind.
+
+    A narrow table of its own: a catch-up sweep moves hundreds of plans, and moving a column
+    of the action item would write a new entry in each of that table's indexes (a change of
+    an indexed column is never a HOT update), where here it writes two. Kept by the services
+    (created, due date moved, closed: workgroups.reminders.replan) and advanced by the
+    sweep's source (workgroups.reminders.plan_due_reminders). No history: it changes behind
+    no one's action, derived from the item's due date and status and settings.REMINDERS.
+    """
+
+    action_item = models.OneToOneField(
+        ActionItem, on_delete=models.CASCADE, primary_key=True, related_name="reminder_plan"
+    )
+    next_at = models.DateTimeField(null=True)
+
+    class Meta:
+        indexes = [
+            # The sweep's pulse and source: plans whose moment has come. Partial: most
+            # items have nothing left to remind.
+            models.Index(fields=["next_at"], name="reminder_plan_next", condition=Q(next_at__isnull=False)),
+        ]
+
+    def __str__(self) -> str:
+        return f"action item #{self.action_item_id}: {self.next_at or 'nothing left'}"
+
+    @classmethod
+    def first_for(cls, items: Iterable[ActionItem]) -> None:
+        """Plan new items' first look (`first_reminder_at`; closed ones: none), in one statement."""
+        cls.move({item.pk: first_reminder_at(item.due_date, item.status) for item in items})
+
+    @classmethod
+    def move(cls, plans: dict[int, dt.datetime | None]) -> None:
+        """Set these items' next look (item id → moment; None: nothing left to remind), in one
+        INSERT ... ON CONFLICT DO UPDATE whatever their number."""
+        if plans:
+            cls.objects.bulk_create(
+                [cls(action_item_id=pk, next_at=moment) for pk, moment in plans.items()],
+                update_conflicts=True,
+                unique_fields=["action_item"],
+                update_fields=["next_at"],
+            )
 
 
 class Assignment(models.Model):

@@ -16,16 +16,24 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from secretariat import delivery
+from secretariat.history import bulk_written
 from secretariat.models import Membership, User
 from secretariat.services import system_user
 from secretariat.signals import membership_ended, person_deactivated
 
 from . import services
-from .models import OPEN_STATUSES, Assignment, start_of
+from .models import OPEN_STATUSES, ActionItem, Assignment, ReminderPlan, start_of
 
 # How far back the sweep looks for terms that ended: a week covers a sweeper
 # stopped over a long weekend; older ends were handed over when they came.
 TERM_END_LOOKBACK = dt.timedelta(days=7)
+
+
+@receiver(bulk_written, dispatch_uid="workgroups_plan_bulk_created_items")
+def plan_bulk_created_items(sender: type, created: list | None = None, **kwargs: Any) -> None:
+    """Action items created by the bulk helpers get the reminder plan `ActionItem.save` gives one."""
+    if sender is ActionItem and created:
+        ReminderPlan.first_for(created)
 
 
 @receiver(membership_ended, dispatch_uid="workgroups_handover_on_membership_end")

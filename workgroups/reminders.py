@@ -16,7 +16,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from secretariat import delivery, reminder_policy
-from secretariat.history import update_untracked
 from secretariat.models import SECRETARIAT_GROUP, Membership, MemberState, Notification, Role, User
 
 from .models import (
@@ -25,7 +24,7 @@ from .models import (
     Assignment,
     OwnerKind,
     Referral,
-    first_reminder_at,
+    ReminderPlan,
     start_of,
 )
 
@@ -171,42 +170,44 @@ def plan_due_reminders(now: dt.datetime) -> int:
 
     One row per item, recipient and occurrence (which names the reminder and the due
     date), so a moved due date reminds again and a second sweep plans nothing new. The
-    plan is stored (`ActionItem.next_reminder_at`), so a sweep with nothing due costs
-    one index lookup however many items are open:
+    plan is stored (`ReminderPlan`, a narrow table of its own), so a sweep with nothing
+    due costs one index lookup however many items are open:
 
-    1. the items whose next_reminder_at has come (partial index action_item_next_reminder):
-       the sweep's pulse asks whether there are any (`_due_items`, registered as the
-       source's `due`) and runs this source only then; run on its own it looks first
-       itself. They are read again, locked, in the transaction of the steps below;
+    1. the plans whose moment has come (partial index reminder_plan_next): the sweep's
+       pulse asks whether there are any (`_due_plans`, registered as the source's `due`)
+       and runs this source only then; run on its own it looks first itself. They are
+       read again, locked, with their items in the transaction of the steps below;
     2. their recipients in three queries whatever their number: assignees, the
        owner states' delegations, the secretariat's officers (members' states
        with them, for the working-hours calendar);
-    3. the notifications, through `delivery.notify_many` (one lookup and bulk inserts);
-    4. each item's next_reminder_at moved on (one UPDATE per distinct new value,
-       writing no history: the field is left out of it).
+    3. the notifications, through `delivery.notify_many` (one INSERT);
+    4. each plan moved on, in one INSERT ... ON CONFLICT (`ReminderPlan.move`).
     """
-    due = _due_items(now)
+    due = _due_plans(now)
     if not due.exists():  # run on its own: one look at the index, no transaction
         return 0
     with transaction.atomic():
         return _plan_items(due, now)
 
 
-def _due_items(now: dt.datetime) -> models.QuerySet:
-    """The items whose reminder plan has come (partial index action_item_next_reminder);
-    the sweep's pulse asks whether any exist and runs this source only then."""
-    return ActionItem.objects.filter(next_reminder_at__lte=now)
+def _due_plans(now: dt.datetime) -> models.QuerySet:
+    """The plans whose moment has come (partial index reminder_plan_next); the sweep's
+    pulse asks whether any exist and runs this source only then."""
+    return ReminderPlan.objects.filter(next_at__lte=now)
 
 
 def _plan_items(due: models.QuerySet, now: dt.datetime) -> int:
     today = timezone.localdate(now, timezone.get_default_timezone())
-    # Locked, skipping rows a service is changing: that service re-plans them when it
-    # commits (a moved date retires what was planned here), and the next sweep takes
-    # whatever it left due. Without the lock this sweep could overwrite the new plan.
+    # The items locked (through their plans' index), skipping those a service is changing
+    # (the services lock the item): that service re-plans it when it commits (a moved date
+    # retires what was planned here), and the next sweep takes whatever it left due. Without
+    # the lock this sweep could plan for the old date after the service retired what was
+    # pending. A plan is only written under its item's lock, so the plans need none.
     items = list(
-        due.select_for_update(skip_locked=True)
-        .only("pk", "body_id", "owner_kind", "owner_state_id", "due_date", "status", "next_reminder_at")
-        .order_by("next_reminder_at", "pk")
+        ActionItem.objects.filter(reminder_plan__in=due)
+        .select_for_update(skip_locked=True, of=("self",))
+        .only(*ITEM_FIELDS)
+        .order_by("pk")
     )
     if not items:
         return 0
@@ -229,12 +230,12 @@ def _plan_items(due: models.QuerySet, now: dt.datetime) -> int:
                 seen.add(person.pk)
                 plans.append(delivery.Planned(reminder.kind, item, person, reminder.occurrence, now))
     count = delivery.notify_many(plans, now=now)
-    moves: dict[dt.datetime | None, list[int]] = {}
-    for item in items:
-        moves.setdefault(stages[item.pk][1], []).append(item.pk)
-    for next_at, pks in moves.items():
-        update_untracked(ActionItem.objects.filter(pk__in=pks), next_reminder_at=next_at)
+    ReminderPlan.move({item.pk: stages[item.pk][1] for item in items})
     return count
+
+
+# What the source reads of a due plan's item.
+ITEM_FIELDS = ("id", "body_id", "owner_kind", "owner_state_id", "due_date", "status")
 
 
 class _Recipients:
@@ -296,14 +297,16 @@ class _Recipients:
 
 
 def replan(item: ActionItem) -> None:
-    """The services' bookkeeping when an item's due date or status changes (the caller saves it).
+    """The services' bookkeeping when an item's due date or status changes, in their transaction.
 
     What was still pending for the old date or the open item is retired: a moved
-    date reminds afresh for the new date, and a closed item is not chased.
+    date reminds afresh for the new date, and a closed item is not chased. The plan
+    is rewritten from the item's new date and status; the caller holds the item
+    locked, so no sweep plans for it meanwhile.
     """
     for kind in REMINDER_KINDS:
         delivery.retire(kind, item)
-    item.next_reminder_at = first_reminder_at(item.due_date, item.status)
+    ReminderPlan.first_for([item])
 
 
 # --- Kinds ---------------------------------------------------------------------------------
@@ -380,4 +383,4 @@ delivery.register_kind("referral_made", label=_("Work referred to your body"), r
 delivery.register_kind(
     "referral_outcome", label=_("The outcome of a referral"), render=_referral_email("referral_outcome")
 )
-delivery.register_source(plan_due_reminders, due=_due_items)
+delivery.register_source(plan_due_reminders, due=_due_plans)

@@ -28,7 +28,7 @@ from secretariat.history import acting_as, bulk_create_with_history, update_with
 from secretariat.models import Notification, SourceCursor, SourceWake
 from tests.documents.conftest import make_document
 from tests.factories import state
-from workgroups.models import ActionItem, OwnerKind, first_reminder_at
+from workgroups.models import ActionItem, OwnerKind
 
 from .conftest import MINUTES, make_meeting
 
@@ -91,7 +91,6 @@ def _busy_network(network) -> None:
             owner_state=state("SGP"),
             due_date=due,
             created_by=network.officer,
-            next_reminder_at=first_reminder_at(due, "open"),
         )
         for n in range(1000)
     ]
@@ -112,7 +111,7 @@ def test_a_steady_sweep_reads_the_cursors_and_runs_no_derived_source(network, tu
         again = delivery.sweep()
     assert (again.planned, again.bundled, again.sent) == (0, 0, 0)
     sql = [q["sql"] for q in whole.captured_queries]
-    # One query, the pulse: every source's cursor, and whether action items' next_reminder_at,
+    # One query, the pulse: every source's cursor, and whether action items' reminder plans,
     # notifications or messages are due. Meetings, minutes and circulations sleep until their
     # next moment: none of their tables is read.
     assert len(sql) == 1, "\n".join(q[:150] for q in sql)

@@ -106,11 +106,11 @@ def test_an_overdue_item_is_chased_weekly_and_escalated_after_two_reminders(work
 def test_an_item_long_overdue_is_left_to_the_meeting(work):
     with time_machine.travel(_at(-75), tick=False):
         item = make_item(work.officer, work.wgai, owner_state=state("MMR"), due=5)  # due 70 days ago
-    assert item.next_reminder_at is not None  # still open, never swept: the sweep looks, then stops looking
+    assert item.reminder_plan.next_at is not None  # still open, never swept: the sweep looks, then stops looking
     Notification.objects.all().delete()
     assert delivery.plan(timezone.now()) == 0
-    item.refresh_from_db()
-    assert item.next_reminder_at is None
+    item.reminder_plan.refresh_from_db()
+    assert item.reminder_plan.next_at is None
     assert not Notification.objects.filter(kind__in=reminders.REMINDER_KINDS, object_id=item.pk).exists()
 
 
@@ -121,7 +121,7 @@ def test_the_cadence_follows_the_settings_table(work, settings):
         "action_item_overdue": {"every": dt.timedelta(days=2), "escalate_after": 0, "until": dt.timedelta(days=3)},
     }
     item = make_item(work.officer, work.wgai, owner_state=state("MMR"), due=5)
-    assert item.next_reminder_at == start_of(item.due_date - dt.timedelta(days=5))
+    assert item.reminder_plan.next_at == start_of(item.due_date - dt.timedelta(days=5))
     Notification.objects.all().delete()
     for day in range(12):
         with time_machine.travel(_at(day), tick=False):
