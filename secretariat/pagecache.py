@@ -19,6 +19,11 @@ Why this is safe:
 - The key holds the session, so a person only ever gets back what their own
   view rendered for them; a change of role or membership is a write, which
   changes the generation, and a sign-out or sign-in changes the session.
+- A page about one record (a meeting, a document) or for one role (the audit
+  log) names its `access` rule, which is asked again on every hit: if the
+  person may no longer see it, the view runs and answers 404 as it would. So
+  access never rests on the generation change alone (a write while the cache
+  refused it, a membership that ended with the calendar).
 - Only a 200 answer to a plain GET is kept (no htmx fragment, no 404).
 - What depends on the clock rather than the data ("overdue", "in 3 days") moves
   with the local date in the key, and nothing is kept longer than
@@ -138,12 +143,22 @@ def page_key(request: HttpRequest) -> str | None:
     return "page:" + hashlib.sha256(identity.encode()).hexdigest()
 
 
-def cached_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+Access = Callable[..., bool]
+
+
+def cached_page(view: Callable[..., HttpResponse] | None = None, *, access: Access | None = None) -> Any:
     """Serve the view's page parts from the cache while the data and the session are the same.
 
     Put it under the access decorators (login_required, require_GET): they run
-    on every request, cached or not.
+    on every request, cached or not. The view's own check (a record the person may
+    not see answers 404) runs only when the page is rendered: `access(request,
+    *args, **kwargs)`, the same rule in a cheap form, is asked on every hit too,
+    and a page the person may no longer see is rendered by the view instead.
+
+    `@cached_page` or `@cached_page(access=...)`.
     """
+    if view is None:
+        return functools.partial(cached_page, access=access)
 
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -162,7 +177,7 @@ def cached_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
         if bell in found:
             request.unread_count = found[bell]  # read with the page: the context processor need not ask
         kept = found.get(key)
-        if kept is not None and kept["generation"] == current:
+        if kept is not None and kept["generation"] == current and (access is None or access(request, *args, **kwargs)):
             # The parts are our own templates' output, escaped when they were rendered.
             page = {name: mark_safe(html) for name, html in kept["parts"].items()}  # noqa: S308
             response = render(request, "page_cached.html", {"page": page})

@@ -132,9 +132,14 @@ def _audit_filter(request: HttpRequest) -> tuple[AuditFilterForm, audit.LogFilte
     return form, flt
 
 
+def _may_read_the_audit_log(request: HttpRequest) -> bool:
+    """The audit log's access rule (as `_audit_filter`), asked again when the page comes from the cache."""
+    return request.user.is_secretariat
+
+
 @login_required
 @require_GET
-@cached_page
+@cached_page(access=_may_read_the_audit_log)
 def audit_log(request: HttpRequest) -> HttpResponse:
     """Every change of every tracked record, filterable, for the secretariat."""
     form, flt = _audit_filter(request)

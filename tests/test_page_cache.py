@@ -25,7 +25,8 @@ from meetings.models import Meeting
 from secretariat import pagecache
 from secretariat.context_processors import forget_unread_count
 from secretariat.history import bulk_create_with_history
-from secretariat.models import Body, Notification, NotificationStatus
+from secretariat.models import SECRETARIAT_GROUP, Body, Notification, NotificationStatus
+from tests.documents.conftest import make_document
 from tests.meetings.conftest import make_meeting
 
 
@@ -205,3 +206,41 @@ def test_the_models_of_a_migration_leave_the_cache_alone(db):
     assert pagecache.generation() == before
     pagecache._on_write(sender=Body, using="default")
     assert pagecache.generation() != before
+
+
+@pytest.mark.parametrize("page", ["meeting", "document", "audit log"])
+def test_access_is_asked_again_on_every_hit_even_when_the_write_left_the_page_cached(client, network, page):
+    """If the cache refused the write that took access away (the generation was not replaced),
+    the page's access rule, asked on each hit, still turns the person away: 404, nothing cached shown."""
+    if page == "audit log":
+        person, url, secret = network.officer, reverse("audit_log"), "Audit log"
+    else:
+        person = network.mmr  # a WG-AI delegate
+        if page == "meeting":
+            record = meeting_services.schedule_meeting(make_meeting(network.officer, network.wgai), by=network.officer)
+        else:
+            record = make_document(network.officer, network.wgai, title="Restricted WG-AI working draft")
+        url, secret = record.get_absolute_url(), record.title
+    _sign_in(client, person)
+    _get(client, url)
+    assert _get(client, url)["X-Page-Cache"] == "hit"
+
+    with mock.patch.object(pagecache, "bump"):  # the cache refuses every write from here
+        if page == "audit log":
+            person.groups.remove(person.groups.get(name=SECRETARIAT_GROUP))
+        else:
+            membership = person.memberships.get(body=network.wgai)
+            membership.end = timezone.localdate() - dt.timedelta(days=1)
+            membership.save()
+        response = client.get(url)
+    assert response.status_code == 404
+    assert secret not in response.content.decode()
+
+
+def test_an_access_rule_costs_a_hit_one_query_at_most(client, network, meeting):
+    """The meeting page's hit: the person, and its access rule."""
+    _sign_in(client, network.officer)
+    _get(client, meeting.get_absolute_url())
+    with CaptureQueriesContext(connection) as queries:
+        assert _get(client, meeting.get_absolute_url())["X-Page-Cache"] == "hit"
+    assert len(queries) <= 2, [q["sql"][:120] for q in queries.captured_queries]
