@@ -319,12 +319,13 @@ def seed_with_sql(first: int, last: int, anchor: dt.datetime, bodies: list[int],
 
 
 def vacuum() -> float:
-    from workgroups.models import ActionItem
+    from workgroups.models import ActionItem, ReminderPlan
 
     started = time.perf_counter()
     tables = [
         ActionItem._meta.db_table,
         ActionItem.history.model._meta.db_table,
+        ReminderPlan._meta.db_table,
         "secretariat_auditseal",
         Notification._meta.db_table,
         Message._meta.db_table,

@@ -175,8 +175,8 @@ def plan_due_reminders(now: dt.datetime) -> int:
 
     1. the plans whose moment has come (partial index reminder_plan_next): the sweep's
        pulse asks whether there are any (`_due_plans`, registered as the source's `due`)
-       and runs this source only then; run on its own it looks first itself. They are
-       read again, locked, with their items in the transaction of the steps below;
+       and runs this source only then; run on its own it looks first itself. Their
+       items are read, locked, in the transaction of the steps below;
     2. their recipients in three queries whatever their number: assignees, the
        owner states' delegations, the secretariat's officers (members' states
        with them, for the working-hours calendar);
