@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 from unittest import mock
 
 import pytest
@@ -208,39 +209,38 @@ def test_the_models_of_a_migration_leave_the_cache_alone(db):
     assert pagecache.generation() != before
 
 
-@pytest.mark.parametrize("page", ["meeting", "document", "audit log"])
-def test_access_is_asked_again_on_every_hit_even_when_the_write_left_the_page_cached(client, network, page):
-    """If the cache refused the write that took access away (the generation was not replaced),
-    the page's access rule, asked on each hit, still turns the person away: 404, nothing cached shown."""
-    if page == "audit log":
-        person, url, secret = network.officer, reverse("audit_log"), "Audit log"
-    else:
-        person = network.mmr  # a WG-AI delegate
-        if page == "meeting":
-            record = meeting_services.schedule_meeting(make_meeting(network.officer, network.wgai), by=network.officer)
-        else:
-            record = make_document(network.officer, network.wgai, title="Restricted WG-AI working draft")
-        url, secret = record.get_absolute_url(), record.title
+def test_the_audit_log_asks_its_access_rule_on_every_hit(client, network):
+    """The role is asked again on each hit: even if the cache refused the write that took it away
+    (the generation was not replaced), the person is turned away at once, nothing cached shown."""
+    person, url = network.officer, reverse("audit_log")
     _sign_in(client, person)
     _get(client, url)
     assert _get(client, url)["X-Page-Cache"] == "hit"
-
     with mock.patch.object(pagecache, "bump"):  # the cache refuses every write from here
-        if page == "audit log":
-            person.groups.remove(person.groups.get(name=SECRETARIAT_GROUP))
-        else:
-            membership = person.memberships.get(body=network.wgai)
-            membership.end = timezone.localdate() - dt.timedelta(days=1)
-            membership.save()
+        person.groups.remove(person.groups.get(name=SECRETARIAT_GROUP))
         response = client.get(url)
     assert response.status_code == 404
-    assert secret not in response.content.decode()
+    assert "Audit log" not in response.content.decode()
 
 
-def test_an_access_rule_costs_a_hit_one_query_at_most(client, network, meeting):
-    """The meeting page's hit: the person, and its access rule."""
-    _sign_in(client, network.officer)
-    _get(client, meeting.get_absolute_url())
-    with CaptureQueriesContext(connection) as queries:
-        assert _get(client, meeting.get_absolute_url())["X-Page-Cache"] == "hit"
-    assert len(queries) <= 2, [q["sql"][:120] for q in queries.captured_queries]
+@pytest.mark.parametrize("page", ["meeting", "document"])
+def test_a_page_kept_when_the_cache_refused_the_write_lives_no_longer_than_its_expiry(client, network, settings, page):
+    """A record page relies on the generation: if the cache refused the write that took access
+    away, the person's own page may be served until it expires, and never after (404)."""
+    settings.PAGE_CACHE_SECONDS = 1
+    person = network.mmr  # a WG-AI delegate
+    if page == "meeting":
+        record = meeting_services.schedule_meeting(make_meeting(network.officer, network.wgai), by=network.officer)
+    else:
+        record = make_document(network.officer, network.wgai, title="Restricted WG-AI working draft")
+    url = record.get_absolute_url()
+    _sign_in(client, person)
+    _get(client, url)
+    with mock.patch.object(pagecache, "bump"):  # the cache refuses every write from here
+        membership = person.memberships.get(body=network.wgai)
+        membership.end = timezone.localdate() - dt.timedelta(days=1)
+        membership.save()
+        time.sleep(1.1)  # Redis expires the page (its own clock, not time-machine's)
+        response = client.get(url)
+    assert response.status_code == 404
+    assert record.title not in response.content.decode()
