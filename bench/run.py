@@ -770,6 +770,16 @@ def render(results: dict) -> str:
             f" {verdict(catch_ratio <= CATCHUP_GOAL)} |",
             f"| … of which planning {cparts['plan']} ms, bundling {cparts['bundle']} ms (nothing rendered: the"
             f" workers write the e-mails they send), publishing and the rest {cparts['publish_and_rest']} ms | | | | |",
+            *(
+                [
+                    f"| the floor under it: writing the same {floor['notifications']:,} notifications again by one"
+                    f" plain INSERT ... SELECT ({_fmt(floor['insert_ms'])} ms) and moving the {floor['plans']:,}"
+                    f" plans of the items reminded by one UPDATE ({_fmt(floor['update_ms'])} ms), nothing else"
+                    f" (rolled back) | {_fmt(floor['ms'])} | {floor['ms'] / count_ms:.2f} | | |"
+                ]
+                if (floor := catch.get("floor"))
+                else []
+            ),
             f"| … then the workers' share, not part of the sweep: the {send['tasks']} `send_messages` tasks' bodies,"
             f" one after another here (rendering and storing the e-mails {send['write_ms']} ms, then sending"
             f" {send['sent']} over {send['smtp_connections']} SMTP connections; {send['queries']} queries: each"
