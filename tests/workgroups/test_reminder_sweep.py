@@ -138,8 +138,32 @@ def test_the_pulse_reads_the_partial_indexes(work):
     assert "Seq Scan on workgroups_reminderplan" not in plan, plan
     # The "anything due?" looks are computed once for the query, not once per cursor row (the
     # notifications' and messages' tables are too small here for their indexes: bench/sweep.py
-    # shows notification_pending_due at scale).
-    assert plan.count("InitPlan") == 3, plan
+    # shows notification_pending_due at scale): three, and the first plan's moment inside the last.
+    assert plan.count("InitPlan") == 4, plan
+
+
+def test_the_pulse_reads_the_index_even_when_the_statistics_are_stale(work):
+    """Plans move forward at every sweep; the table's statistics, from the last ANALYZE, still
+    count them as due. The pulse asks for the first plan, which the index answers whatever they say."""
+    if connection.vendor != "postgresql":
+        pytest.skip("EXPLAIN output is PostgreSQL's")
+    with time_machine.travel(TUESDAY, tick=False):
+        items = _many_items(work, 3000, due=timezone.localdate() + dt.timedelta(days=40))
+        plans = ReminderPlan.objects.filter(action_item__in=items)
+        while delivery.sweep().bundled:
+            pass
+        plans.update(next_at=TUESDAY - dt.timedelta(days=1))  # all due when the table was analyzed ...
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE workgroups_reminderplan")
+        plans.update(next_at=TUESDAY + dt.timedelta(days=30))  # ... then all moved on, with no ANALYZE since
+        with CaptureQueriesContext(connection) as queries:
+            delivery.pulse(timezone.now())
+        [pulse] = queries.captured_queries
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN " + pulse["sql"])
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "reminder_plan_next" in plan, plan
+    assert "Seq Scan on workgroups_reminderplan" not in plan, plan
 
 
 def test_the_sweep_finds_due_items_through_the_partial_index(work):
