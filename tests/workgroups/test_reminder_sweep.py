@@ -118,6 +118,16 @@ def test_the_pulse_finds_an_item_whose_plan_has_come_to_the_second(work, mailout
     assert [m.to for m in mailoutbox] == [[work.mmr.email]]
 
 
+def _explain_the_pulse(run) -> str:
+    """EXPLAIN of the one query `run` sends: the pulse."""
+    with CaptureQueriesContext(connection) as queries:
+        run()
+    [pulse] = queries.captured_queries
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + pulse["sql"])
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
 def test_the_pulse_reads_the_partial_indexes(work):
     if connection.vendor != "postgresql":
         pytest.skip("EXPLAIN output is PostgreSQL's")
@@ -128,12 +138,7 @@ def test_the_pulse_reads_the_partial_indexes(work):
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE workgroups_reminderplan")
             cursor.execute("ANALYZE secretariat_notification")
-        with CaptureQueriesContext(connection) as queries:
-            delivery.sweep()
-        [pulse] = queries.captured_queries
-        with connection.cursor() as cursor:
-            cursor.execute("EXPLAIN " + pulse["sql"])
-            plan = "\n".join(row[0] for row in cursor.fetchall())
+        plan = _explain_the_pulse(delivery.sweep)
     assert "reminder_plan_next" in plan, plan
     assert "Seq Scan on workgroups_reminderplan" not in plan, plan
     # The "anything due?" looks are computed once for the query, not once per cursor row (the
@@ -156,12 +161,7 @@ def test_the_pulse_reads_the_index_even_when_the_statistics_are_stale(work):
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE workgroups_reminderplan")
         plans.update(next_at=TUESDAY + dt.timedelta(days=30))  # ... then all moved on, with no ANALYZE since
-        with CaptureQueriesContext(connection) as queries:
-            delivery.pulse(timezone.now())
-        [pulse] = queries.captured_queries
-        with connection.cursor() as cursor:
-            cursor.execute("EXPLAIN " + pulse["sql"])
-            plan = "\n".join(row[0] for row in cursor.fetchall())
+        plan = _explain_the_pulse(lambda: delivery.pulse(timezone.now()))
     assert "reminder_plan_next" in plan, plan
     assert "Seq Scan on workgroups_reminderplan" not in plan, plan
 
