@@ -12,7 +12,7 @@ returns; it never talks to the broker. The sweep then:
    reminders from other rows says when it could next plan something; its
    `SourceCursor` keeps that moment, and the sweep skips it until then or until a
    change to a model it watches wakes it (see `plan`). A source that stores its
-   plan in an index of its own rows (action items' `workgroups.ReminderPlan`) gives the
+   plan in an indexed table (action items: `workgroups.ReminderPlan`) gives the
    rows that make it due instead, and runs only when the pulse finds some;
 2. bundles: turns due notifications into `Message` rows, one per address, in a
    transaction that locks the rows it takes (skip-locked on PostgreSQL, an
@@ -252,13 +252,13 @@ class Planned:
 def notify_many(plans: Iterable[Planned], *, now: dt.datetime | None = None) -> int:
     """Plan many notifications at once; returns how many were new.
 
-    `notify()` for a sweep's catch-up, in one statement per thousand rows whatever
-    the count:
+    `notify()` for a sweep's catch-up, in one statement whatever the count (on
+    SQLite, one per batch its parameter limit allows):
 
     1. the rows are built as plain tuples, each send time computed once per (kind's
        rule, calendar, zone, moment) rather than per recipient: recipients should
        come with their member state (select_related) so that costs no query either;
-    2. one INSERT ... ON CONFLICT DO NOTHING per thousand rows: a row already there
+    2. INSERT ... ON CONFLICT (the unique key) DO NOTHING: a row already there
        (planned by an earlier sweep, a service, or a concurrent sweep that won) is
        left as it is, and RETURNING names the rows that are new, so the count is of
        those only.
@@ -304,15 +304,15 @@ _PLANNED_COLUMNS = ("kind", "content_type_id", "object_id", "recipient_id", "add
 
 
 def _insert_notifications(rows: list[tuple], now: dt.datetime) -> list[int]:
-    """Insert pending rows (`_PLANNED_COLUMNS`), leaving those whose unique key exists;
-    returns the recipients of the rows written, one per row.
+    """Insert pending rows (`_PLANNED_COLUMNS`), leaving those whose unique key (notification_once)
+    exists; returns the recipients of the rows written, one per row.
 
-    Plain SQL (ON CONFLICT, RETURNING): Django's bulk_create builds a model object per
-    row and prepares every value through its field, which cost a catch-up more than
-    writing the rows; here each distinct moment is prepared once. On PostgreSQL the
-    values go as one array per column (UNNEST): a statement with thousands of
-    placeholders costs the driver more to parse than the server to run. SQLite takes
-    them as rows, a thousand a statement.
+    Plain SQL (ON CONFLICT, RETURNING: PostgreSQL, SQLite 3.35 or later): Django's bulk_create
+    builds a model object per row and prepares every value through its field, which cost a
+    catch-up more than writing the rows; here each distinct moment is prepared once. On
+    PostgreSQL the values go as one array per column (UNNEST): a statement with thousands of
+    placeholders costs the driver more to parse than the server to run. SQLite takes them as
+    rows, as many a statement as its parameter limit allows.
     """
     if not rows:
         return []
@@ -327,8 +327,10 @@ def _insert_notifications(rows: list[tuple], now: dt.datetime) -> list[int]:
 
     quote = connection.ops.quote_name
     names = (*_PLANNED_COLUMNS, "status", "created_at")
+    key = next(c for c in Notification._meta.constraints if c.name == "notification_once")
+    target = ", ".join(quote(Notification._meta.get_field(name).column) for name in key.fields)
     insert = f"INSERT INTO {quote(Notification._meta.db_table)} ({', '.join(quote(name) for name in names)})"
-    tail = f"ON CONFLICT DO NOTHING RETURNING {quote('recipient_id')}"
+    tail = f"ON CONFLICT ({target}) DO NOTHING RETURNING {quote('recipient_id')}"
     created, pending = prep(now), NotificationStatus.PENDING.value
     new: list[int] = []
     with connection.cursor() as cursor:
@@ -336,14 +338,15 @@ def _insert_notifications(rows: list[tuple], now: dt.datetime) -> list[int]:
             columns = [list(column) for column in zip(*rows, strict=True)]
             # Only quoted names and placeholders are formatted in; every value is a parameter.
             cursor.execute(
-                f"{insert} SELECT *, %s, %s FROM UNNEST(%s::varchar[], %s::integer[], %s::bigint[],"  # noqa: S608
-                f" %s::bigint[], %s::varchar[], %s::varchar[], %s::timestamptz[]) {tail}",
+                f"{insert} SELECT *, %s::varchar, %s::timestamptz FROM UNNEST(%s::varchar[], %s::integer[],"  # noqa: S608
+                f" %s::bigint[], %s::bigint[], %s::varchar[], %s::varchar[], %s::timestamptz[]) {tail}",
                 [pending, created, *columns[:-1], [prep(value) for value in columns[-1]]],
             )
             return [recipient for (recipient,) in cursor.fetchall()]
         row_sql = "(" + ", ".join(["%s"] * len(names)) + ")"
-        for start in range(0, len(rows), 1000):
-            batch = rows[start : start + 1000]
+        batch_size = max(1, (connection.features.max_query_params or 9000) // len(names))
+        for start in range(0, len(rows), batch_size):
+            batch = rows[start : start + batch_size]
             cursor.execute(
                 f"{insert} VALUES {', '.join([row_sql] * len(batch))} {tail}",
                 [value for row in batch for value in (*row[:-1], prep(row[-1]), pending, created)],

@@ -369,9 +369,10 @@ class ActionItem(models.Model):
         return self.title
 
     def save(self, *args: object, **kwargs: object) -> None:
-        # A new item gets its reminder plan whichever path creates it (services, demo,
-        # fixtures; the bulk helpers through workgroups.receivers); later changes are
-        # the services' bookkeeping (workgroups.reminders.replan).
+        # A new item gets its reminder plan whichever path creates it (services, admin,
+        # demo; the bulk helpers through workgroups.receivers); later changes are the
+        # services' bookkeeping (workgroups.reminders.replan). loaddata saves raw, without
+        # this: a fixture of action items carries their workgroups.reminderplan rows too.
         adding = self._state.adding
         super().save(*args, **kwargs)
         if adding:
@@ -426,7 +427,8 @@ class ActionItem(models.Model):
 
 class ReminderPlan(models.Model):
     """When the reminder sweep next has something to do for an action item: a plan, not derived
-    state (healthchecks' alert_after); NULL once nothing is left to remind.
+    state (healthchecks' alert_after). NULL once nothing is left to remind; no row at all for
+    items closed before the plans had this table (migration 0004 copied the plans there were).
 
     A narrow table of its own: a catch-up sweep moves hundreds of plans, and moving a column
     of the action item would write a new entry in each of that table's indexes (a change of

@@ -33,10 +33,12 @@ def copy_back(apps, schema_editor):
     ActionItem = apps.get_model("workgroups", "ActionItem")
     ReminderPlan = apps.get_model("workgroups", "ReminderPlan")
     alias = schema_editor.connection.alias
-    for pk, moment in (
-        ReminderPlan.objects.using(alias).filter(next_at__isnull=False).values_list("action_item_id", "next_at")
-    ):
-        ActionItem.objects.using(alias).filter(pk=pk).update(next_reminder_at=moment)
+    plan = ReminderPlan.objects.using(alias).filter(action_item=models.OuterRef("pk")).values("next_at")[:1]
+    ActionItem.objects.using(alias).filter(
+        models.Exists(
+            ReminderPlan.objects.using(alias).filter(action_item=models.OuterRef("pk"), next_at__isnull=False)
+        )
+    ).update(next_reminder_at=models.Subquery(plan))
 
 
 class Migration(migrations.Migration):
