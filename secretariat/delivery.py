@@ -269,7 +269,6 @@ def notify_many(plans: Iterable[Planned], *, now: dt.datetime | None = None) -> 
     now = now or _planning_now.get() or timezone.now()
     send_times: dict[tuple, dt.datetime] = {}
     rows: dict[tuple, tuple] = {}
-    content_types: dict[type, int] = {}
     for plan in plans:
         kind = _kinds.get(plan.kind)
         if kind is None:
@@ -278,17 +277,14 @@ def notify_many(plans: Iterable[Planned], *, now: dt.datetime | None = None) -> 
         address = recipient.email.lower()
         if not address:
             continue
-        model = type(plan.subject)
-        content_type = content_types.get(model) or content_types.setdefault(
-            model, ContentType.objects.get_for_model(plan.subject).pk
-        )
-        key = (plan.kind, content_type, plan.subject.pk, address, plan.occurrence)
+        # get_for_model answers from ContentType's own cache after the first lookup.
+        key = (plan.kind, ContentType.objects.get_for_model(plan.subject).pk, plan.subject.pk, address, plan.occurrence)
         if key in rows:
             continue
         due_at = plan.due_at or now
         state = recipient.member_state
-        slot = (kind.urgent, kind.mandatory, recipient.digest_mode, state.holidays_code if state else None)
-        slot += (recipient.zone_name, due_at)
+        rule = (kind.urgent, kind.mandatory, recipient.digest_mode, state.holidays_code if state else None)
+        slot = (*rule, recipient.zone_name, due_at)
         if slot not in send_times:
             send_times[slot] = _send_time(kind, recipient, due_at)
         rows[key] = (*key[:3], recipient.pk, address, plan.occurrence, send_times[slot])
@@ -1079,13 +1075,12 @@ def send_batch(ids: Iterable[int] | None = None, *, now: dt.datetime | None = No
     With `hold` (a Celery worker's task), the thread's SMTP connection stays open for its next
     batch: a worker opens one connection for the batches of a sweep, not one per batch.
     """
-    if not hold:
-        return send_claimed(claim(now or timezone.now(), ids=ids))
-    connection = _held_connection()
+    connection = _held_connection() if hold else None
     try:
         return send_claimed(claim(now or timezone.now(), ids=ids), connection=connection)
     finally:
-        _held.last_used = time.monotonic()
+        if hold:
+            _held.last_used = time.monotonic()
 
 
 def sweep(now: dt.datetime | None = None) -> SweepResult:

@@ -112,7 +112,7 @@ def _audit_filter(request: HttpRequest) -> tuple[AuditFilterForm, audit.LogFilte
 
     Dates are days in the viewer's zone: "until 3 May" includes all of 3 May there.
     """
-    if not request.user.is_secretariat:
+    if not _may_read_the_audit_log(request):
         raise Http404
     form = AuditFilterForm(request.GET or None, models=audit.historical_models())
     flt = audit.LogFilter()

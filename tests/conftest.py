@@ -6,6 +6,8 @@
 - mmr: Myanmar's delegate in WG-AI only
 - observer: observer in WG-AI
 - outsider: an account with no membership
+
+`restore_migration_data`: for transactional tests, which leave the database empty.
 """
 
 from __future__ import annotations
@@ -13,12 +15,14 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+from collections.abc import Iterator
 from types import SimpleNamespace
 from urllib.parse import urlparse
 
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.conf import settings
+from django.db import connection
 
 from secretariat.models import Role, secretariat_group
 from tests.factories import BodyFactory, MembershipFactory, UserFactory, ensure_reference_data, state
@@ -138,3 +142,19 @@ def people(network: SimpleNamespace) -> dict[str, object]:
         "outsider": network.outsider,
         "anonymous": None,
     }
+
+
+@pytest.fixture(scope="session")
+def restore_migration_data(django_db_setup: None, django_db_blocker: object) -> Iterator[None]:
+    """At the end of the session, put back the rows the migrations loaded (member states...).
+
+    A transactional test empties the database when it ends. Serialized rollback
+    reloads those rows when each such test starts, but the last one leaves the
+    database empty, and with --reuse-db the next session would start without them.
+    """
+    yield
+    contents = getattr(connection, "_test_serialized_contents", None)
+    if contents:
+        with django_db_blocker.unblock():
+            # Saving a serialized row updates it if it is still there: safe either way.
+            connection.creation.deserialize_db_from_string(contents)

@@ -227,7 +227,7 @@ def test_the_audit_log_asks_its_access_rule_on_every_hit(client, network):
 def test_a_page_kept_when_the_cache_refused_the_write_lives_no_longer_than_its_expiry(client, network, settings, page):
     """A record page relies on the generation: if the cache refused the write that took access
     away, the person's own page may be served until it expires, and never after (404)."""
-    settings.PAGE_CACHE_SECONDS = 1
+    settings.PAGE_CACHE_SECONDS = 3
     person = network.mmr  # a WG-AI delegate
     if page == "meeting":
         record = meeting_services.schedule_meeting(make_meeting(network.officer, network.wgai), by=network.officer)
@@ -235,12 +235,13 @@ def test_a_page_kept_when_the_cache_refused_the_write_lives_no_longer_than_its_e
         record = make_document(network.officer, network.wgai, title="Restricted WG-AI working draft")
     url = record.get_absolute_url()
     _sign_in(client, person)
-    _get(client, url)
+    assert _get(client, url)["X-Page-Cache"] == "miss"  # rendered, and kept
     with mock.patch.object(pagecache, "bump"):  # the cache refuses every write from here
         membership = person.memberships.get(body=network.wgai)
         membership.end = timezone.localdate() - dt.timedelta(days=1)
         membership.save()
-        time.sleep(1.1)  # Redis expires the page (its own clock, not time-machine's)
+        assert _get(client, url)["X-Page-Cache"] == "hit"  # the window: the page the person saw, kept
+        time.sleep(3.1)  # Redis expires the page (its own clock, not time-machine's)
         response = client.get(url)
     assert response.status_code == 404
     assert record.title not in response.content.decode()

@@ -214,6 +214,8 @@ ALSO_AS = {
     "documents:list": ("delegate",),
     "documents:detail": ("delegate",),
     "meetings:list": ("delegate",),
+    # A delegate's history hides drafts and other delegations' comments (two more filters).
+    "meetings:history": ("delegate",),
     "meetings:detail": ("delegate",),
 }
 

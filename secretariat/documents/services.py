@@ -594,7 +594,7 @@ def plan_deadline_reminders(now: dt.datetime) -> int:
     moment came before the circulation was sent is skipped: the circulation e-mail
     itself has just told them. Every sweep of the window reads the waiting rows again
     (one query per circulation closing, a handful) but plans them in one bulk step: rows
-    planned by an earlier sweep are found by one lookup, not by a failed INSERT each.
+    planned by an earlier sweep are skipped by the INSERT itself (`delivery.notify_many`).
     """
     longest = reminder_policy.before("circulation_deadline")[0]
     plans = []

@@ -17,6 +17,7 @@ from .conftest import MINUTES, make_meeting
 # Serialized rollback: the flush at the end leaves the content types for the next
 # transactional test to reload; the member states come back through `network`.
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.usefixtures("restore_migration_data")
 def test_of_two_approvals_racing_exactly_one_wins_and_the_other_is_told(network):
     meeting = make_meeting(network.officer, network.adgsom, days=-2, status="held")
     services.create_minutes_version(meeting, by=network.officer, text=MINUTES)

@@ -270,6 +270,7 @@ def test_a_wake_while_the_source_runs_is_not_overwritten_by_its_plan(network, tu
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.usefixtures("restore_migration_data")
 def test_two_writers_of_watched_rows_do_not_wait_for_each_other(network):
     """A wake is an INSERT: a second writer commits while the first one's transaction is still open."""
     first = make_meeting(network.officer, network.adgsom, days=20)

@@ -6,7 +6,6 @@
 - `broker`: the test Redis queue, purged before the test.
 - `celery_worker`: a context manager that runs a real worker of `secretariat.celery.app`
   in a thread of this process, and waits until every published task has run.
-- `restore_migration_data`: for transactional tests, which leave the database empty.
 """
 
 from __future__ import annotations
@@ -27,7 +26,6 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP
 from celery import signals
 from celery.contrib.testing.worker import start_worker
-from django.db import connection
 
 from secretariat.celery import app as celery_app
 
@@ -227,19 +225,3 @@ def celery_worker(
             signals.task_postrun.disconnect(counter.on_postrun)
 
     return run
-
-
-@pytest.fixture(scope="session")
-def restore_migration_data(django_db_setup: None, django_db_blocker: object) -> Iterator[None]:
-    """At the end of the session, put back the rows the migrations loaded (member states...).
-
-    A transactional test empties the database when it ends. Serialized rollback
-    reloads those rows when each such test starts, but the last one leaves the
-    database empty, and with --reuse-db the next session would start without them.
-    """
-    yield
-    contents = getattr(connection, "_test_serialized_contents", None)
-    if contents:
-        with django_db_blocker.unblock():
-            # Saving a serialized row updates it if it is still there: safe either way.
-            connection.creation.deserialize_db_from_string(contents)

@@ -316,6 +316,7 @@ def test_every_path_that_creates_an_item_plans_it(work):
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.usefixtures("restore_migration_data")
 def test_the_migration_moves_the_plans_to_their_table_and_back(network):
     """0004 copies each item's plan from its column into ReminderPlan (and its reverse copies them back)."""
     from django.db.migrations.executor import MigrationExecutor
