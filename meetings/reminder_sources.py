@@ -44,15 +44,20 @@ from .rules import DELEGATION_ROLES
 ADOPTED_WITHIN = dt.timedelta(days=7)
 
 
-def _members(meeting: Meeting, *, roles: Iterable[str], states: Iterable[int], rows: bool = False) -> list:
-    """The current members of the meeting's body with these roles for these states (sorted people,
-    or with `rows` the memberships themselves, for `_pick`)."""
-    memberships = list(
-        Membership.objects.current()
-        .filter(body_id=meeting.body_id, role__in=list(roles), member_state_id__in=list(states))
-        .select_related("person", "person__member_state")
-    )
-    return memberships if rows else _pick(memberships, roles, states)
+def _members(meetings: Iterable[Meeting], *, roles: Iterable[str]) -> dict[int, list[Membership]]:
+    """The current members with these roles of the meetings' bodies, by body: one query for a
+    sweep's meetings, however many (`_pick` chooses among them)."""
+    grouped: dict[int, list[Membership]] = {}
+    bodies = {meeting.body_id for meeting in meetings}
+    if bodies:
+        rows = (
+            Membership.objects.current()
+            .filter(body_id__in=bodies, role__in=list(roles), member_state__isnull=False)
+            .select_related("person", "person__member_state")
+        )
+        for membership in rows:
+            grouped.setdefault(membership.body_id, []).append(membership)
+    return grouped
 
 
 def _pick(memberships: Iterable[Membership], roles: Iterable[str], states: Iterable[int]) -> list[User]:
@@ -67,52 +72,58 @@ def _plan(kind: str, subject: object, people: Iterable[User], occurrence: str, d
     return [delivery.Planned(kind, subject, person, occurrence, due_at) for person in people]
 
 
-def _retire_other_dates(kind: str, obj: object, current_prefix: str) -> None:
-    """Retire pending rows of this kind and object planned for another date."""
-    Notification.objects.filter(
-        kind=kind,
-        content_type=ContentType.objects.get_for_model(obj),
-        object_id=obj.pk,
-        status=NotificationStatus.PENDING,
-    ).exclude(occurrence__startswith=current_prefix).update(status=NotificationStatus.RETIRED)
-
-
-MEETING_KINDS = ("meeting_upcoming", "rsvp_pending", "agenda_adopted")
-
-
-def _retire_stale_meeting_reminders() -> None:
-    """Retire pending reminders whose meeting moved, was cancelled or went away."""
+def _retire_stale(model: type, kinds: Iterable[str], fields: Iterable[str], current: Callable[..., str | None]) -> None:
+    """Retire the pending reminders of `kinds` about rows of `model` that no longer hold:
+    each occurrence must start with what `current(kind, *fields)` says of its row now (None:
+    nothing of that kind is current, e.g. a cancelled meeting, approved minutes). A row gone
+    retires its reminders too. Pending reminders are few (they go out within a sweep or a
+    night): two reads and one UPDATE, whatever the number of rows."""
     rows = list(
         Notification.objects.filter(
-            kind__in=MEETING_KINDS,
-            content_type=ContentType.objects.get_for_model(Meeting),
+            kind__in=list(kinds),
+            content_type=ContentType.objects.get_for_model(model),
             status=NotificationStatus.PENDING,
-        ).values_list("pk", "object_id", "occurrence")
+        ).values_list("pk", "object_id", "kind", "occurrence")
     )
     if not rows:
         return
-    meetings = {
-        pk: (start, status)
-        for pk, start, status in Meeting.objects.filter(pk__in={r[1] for r in rows}).values_list(
-            "pk", "start", "status"
-        )
+    now_reads = {
+        pk: values for pk, *values in model.objects.filter(pk__in={row[1] for row in rows}).values_list("pk", *fields)
     }
-    stale = [
-        pk
-        for pk, meeting_id, occurrence in rows
-        if meeting_id not in meetings
-        or meetings[meeting_id][1] not in GOING_AHEAD
-        or not occurrence.startswith(meetings[meeting_id][0].isoformat())
-    ]
-    Notification.objects.filter(pk__in=stale, status=NotificationStatus.PENDING).update(
-        status=NotificationStatus.RETIRED
-    )
+    stale = []
+    for pk, object_id, kind, occurrence in rows:
+        prefix = current(kind, *now_reads[object_id]) if object_id in now_reads else None
+        if prefix is None or not occurrence.startswith(prefix):
+            stale.append(pk)
+    if stale:
+        Notification.objects.filter(pk__in=stale, status=NotificationStatus.PENDING).update(
+            status=NotificationStatus.RETIRED
+        )
+
+
+MEETING_KINDS = ("meeting_upcoming", "rsvp_pending", "agenda_adopted")
+MINUTES_KINDS = ("minutes_awaiting_chair", "comment_window_closing")
+
+
+def _meeting_now(kind: str, start: dt.datetime, status: str) -> str | None:
+    """A meeting's reminders hold while it goes ahead on the date they name."""
+    return start.isoformat() if status in GOING_AHEAD else None
+
+
+def _minutes_now(kind: str, status: str, submitted_at: dt.datetime | None, deadline: dt.datetime | None) -> str | None:
+    """The chair's reminders hold while the minutes wait for the chair since the submission they
+    name; the comment window's, while they are circulated with the deadline it names."""
+    if kind == "minutes_awaiting_chair" and status == MinutesStatus.SUBMITTED and submitted_at:
+        return f"{submitted_at.isoformat()}:chair:"
+    if kind == "comment_window_closing" and status == MinutesStatus.CIRCULATED and deadline:
+        return f"{deadline.isoformat()}:closing"
+    return None
 
 
 def plan_meeting_reminders(now: dt.datetime) -> delivery.Planning:
     """Plan the reminders of meetings starting within their longest lead (indexed by start),
     and the notice of an agenda just adopted, however far ahead its meeting is."""
-    _retire_stale_meeting_reminders()
+    _retire_stale(Meeting, MEETING_KINDS, ("start", "status"), _meeting_now)
     planned: list[delivery.Planned] = []
     rsvp = reminder_policy.before("rsvp_pending")[0]
     horizon = max(rsvp, *reminder_policy.before("meeting_upcoming"))
@@ -123,8 +134,8 @@ def plan_meeting_reminders(now: dt.datetime) -> delivery.Planning:
         status__in=GOING_AHEAD,
         start__gt=now,
     ).prefetch_related("delegations")
+    reminded = []
     for meeting in soon:
-        stamp = meeting.start.isoformat()
         delegations = list(meeting.delegations.all())
         going = {d.member_state_id for d in delegations if d.rsvp != Rsvp.NOT_ATTENDING}
         pending = {d.member_state_id for d in delegations if d.rsvp == Rsvp.PENDING and meeting.start - rsvp <= now}
@@ -132,16 +143,19 @@ def plan_meeting_reminders(now: dt.datetime) -> delivery.Planning:
         # the 7 days) reminds once, not once per lead it missed.
         lead = reminder_policy.latest_lead("meeting_upcoming", meeting.start, now)
         adopted = meeting.agenda_status == AgendaStatus.ADOPTED and meeting.agenda_adopted_at
-        if not (lead is not None or pending or adopted):
-            continue
-        # The meeting's delegations in one query, whichever reminders need them.
-        members = _members(meeting, roles={*DELEGATION_ROLES, Role.HEAD}, states=going | pending, rows=True)
-        people = _pick(members, DELEGATION_ROLES, going)
+        if lead is not None or pending or adopted:
+            reminded.append((meeting, going, pending, lead, adopted))
+    # The delegations of every meeting reminded in one query, whichever reminders need them.
+    members = _members([meeting for meeting, *_ in reminded], roles={*DELEGATION_ROLES, Role.HEAD})
+    for meeting, going, pending, lead, adopted in reminded:
+        stamp = meeting.start.isoformat()
+        rows = members.get(meeting.body_id, [])
+        people = _pick(rows, DELEGATION_ROLES, going)
         if lead is not None:
             label = reminder_policy.label(lead)
             planned += _plan("meeting_upcoming", meeting, people, f"{stamp}:{label}", meeting.start - lead)
         if pending:
-            heads = _pick(members, [Role.HEAD], pending)
+            heads = _pick(rows, [Role.HEAD], pending)
             planned += _plan("rsvp_pending", meeting, heads, f"{stamp}:rsvp", meeting.start - rsvp)
         if adopted:
             planned += _plan("agenda_adopted", meeting, people, f"{stamp}:agenda", meeting.agenda_adopted_at)
@@ -166,6 +180,7 @@ def _next_meeting_moment(now: dt.datetime) -> dt.datetime | None:
 def plan_minutes_reminders(now: dt.datetime) -> delivery.Planning:
     """Minutes waiting for the chair (by default 3 days after submission, then weekly) and
     comment windows closing (by default 1 day before): settings.REMINDERS."""
+    _retire_stale(Minutes, MINUTES_KINDS, ("status", "submitted_at", "comment_deadline"), _minutes_now)
     planned: list[delivery.Planned] = []
     first = reminder_policy.after("minutes_awaiting_chair")
     waiting = Minutes.objects.filter(status=MinutesStatus.SUBMITTED, submitted_at__lte=now - first)
@@ -180,11 +195,12 @@ def plan_minutes_reminders(now: dt.datetime) -> delivery.Planning:
     closing = Minutes.objects.filter(
         Q(comment_deadline__gt=now, comment_deadline__lte=now + closing_lead), status=MinutesStatus.CIRCULATED
     )
-    for minutes in closing.select_related("meeting").prefetch_related("meeting__delegations"):
+    closing = list(closing.select_related("meeting").prefetch_related("meeting__delegations"))
+    members = _members([minutes.meeting for minutes in closing], roles=DELEGATION_ROLES)
+    for minutes in closing:
         states = [d.member_state_id for d in minutes.meeting.delegations.all()]
-        people = _members(minutes.meeting, roles=DELEGATION_ROLES, states=states)
+        people = _pick(members.get(minutes.meeting.body_id, []), DELEGATION_ROLES, states)
         stamp = minutes.comment_deadline.isoformat()
-        _retire_other_dates("comment_window_closing", minutes, stamp)
         planned += _plan(
             "comment_window_closing", minutes, people, f"{stamp}:closing", minutes.comment_deadline - closing_lead
         )

@@ -14,7 +14,7 @@ from typing import IO
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -593,23 +593,29 @@ def plan_deadline_reminders(now: dt.datetime) -> int:
     "1d"): a sweep that comes late sends one, not each one it missed. A lead whose
     moment came before the circulation was sent is skipped: the circulation e-mail
     itself has just told them. Every sweep of the window reads the waiting rows again
-    (one query per circulation closing, a handful) but plans them in one bulk step: rows
+    (two queries, however many circulations are closing) and plans them in one bulk step: rows
     planned by an earlier sweep are skipped by the INSERT itself (`delivery.notify_many`).
     """
     longest = reminder_policy.before("circulation_deadline")[0]
-    plans = []
-    for circulation in reminded(now).filter(deadline__lte=now + longest):
-        lead = reminder_policy.latest_lead(
-            "circulation_deadline", circulation.deadline, now, since=circulation.created_at
+    labels = {}
+    for pk, deadline, sent in (
+        reminded(now).filter(deadline__lte=now + longest).values_list("pk", "deadline", "created_at")
+    ):
+        lead = reminder_policy.latest_lead("circulation_deadline", deadline, now, since=sent)
+        if lead is not None:
+            labels[pk] = reminder_policy.label(lead)
+    if not labels:
+        return 0
+    answered = CirculationAnswer.objects.filter(
+        circulation_id=OuterRef("circulation_id"), member_state_id=OuterRef("member_state_id")
+    )
+    waiting = (
+        CirculationRecipient.objects.filter(
+            circulation_id__in=labels, member_state__isnull=False, person__is_active=True
         )
-        if lead is None:
-            continue
-        answered = circulation.answers.values("member_state_id")
-        waiting = (
-            circulation.recipients.filter(member_state__isnull=False, person__is_active=True)
-            .exclude(member_state_id__in=answered)
-            .select_related("person__member_state")
-        )
-        occurrence = reminder_policy.label(lead)
-        plans += [delivery.Planned("circulation_deadline", row, row.person, occurrence) for row in waiting]
+        .exclude(Exists(answered))
+        .select_related("person__member_state")
+        .order_by("circulation_id", "pk")
+    )
+    plans = [delivery.Planned("circulation_deadline", row, row.person, labels[row.circulation_id]) for row in waiting]
     return delivery.notify_many(plans, now=now)

@@ -12,6 +12,7 @@ import zoneinfo
 from types import SimpleNamespace
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -22,6 +23,8 @@ from meetings.models import Meeting, MeetingStatus
 from secretariat.history import save_with_reason
 
 KL = zoneinfo.ZoneInfo("Asia/Kuala_Lumpur")
+# A Tuesday, 03:00 UTC: inside working hours in every member state, no holiday near it.
+TUESDAY = dt.datetime(2026, 12, 15, 3, 0, tzinfo=dt.UTC)
 
 
 def at(days: int, hour: int = 10, minute: int = 0, zone: zoneinfo.ZoneInfo = KL) -> dt.datetime:
@@ -99,3 +102,16 @@ def request_overhead(client, *, api: bool = False) -> int:
     with CaptureQueriesContext(connection) as context:
         client.get(url)
     return len(context) - 1
+
+
+@pytest.fixture
+def tuesday():
+    """The clock stopped at TUESDAY (move it with `.move_to`)."""
+    with time_machine.travel(TUESDAY, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def files_in_tmp(settings, tmp_path):
+    """Documents written to a temporary folder."""
+    settings.MEDIA_ROOT = tmp_path

@@ -12,7 +12,6 @@ import datetime as dt
 import threading
 
 import pytest
-import time_machine
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -30,25 +29,13 @@ from tests.documents.conftest import make_document
 from tests.factories import state
 from workgroups.models import ActionItem, OwnerKind
 
-from .conftest import MINUTES, make_meeting
+from .conftest import MINUTES, TUESDAY, make_meeting
 
-# A Tuesday, 03:00 UTC: inside working hours in every member state, no holiday near it.
-TUESDAY = dt.datetime(2026, 12, 15, 3, 0, tzinfo=dt.UTC)
 MEETINGS = delivery.source_name(plan_meeting_reminders)
 MINUTES_SOURCE = delivery.source_name(plan_minutes_reminders)
 CIRCULATIONS = delivery.source_name(plan_circulations)
+pytestmark = pytest.mark.usefixtures("files_in_tmp")
 DERIVED_TABLES = ("meetings_meeting", "meetings_minutes", "meetings_delegation", "secretariat_circulation")
-
-
-@pytest.fixture(autouse=True)
-def _documents_in_a_temporary_folder(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-
-
-@pytest.fixture
-def tuesday():
-    with time_machine.travel(TUESDAY, tick=False) as traveller:
-        yield traveller
 
 
 def _cursor(name: str) -> dt.datetime | None:
