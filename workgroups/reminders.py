@@ -36,7 +36,11 @@ Renderer = Callable[[Notification], delivery.EmailContent]
 
 
 def secretariat_officers() -> list[User]:
-    return list(User.objects.filter(is_active=True, groups__name=SECRETARIAT_GROUP).order_by("email"))
+    return list(
+        User.objects.filter(is_active=True, groups__name=SECRETARIAT_GROUP)
+        .select_related("member_state")
+        .order_by("email")
+    )
 
 
 def delegation(body_id: int, state: MemberState | int, *, heads_only: bool = False) -> list[User]:
@@ -51,13 +55,9 @@ def delegation(body_id: int, state: MemberState | int, *, heads_only: bool = Fal
 
 
 def owners(item: ActionItem) -> list[User]:
-    """Who answers for the item: the persons assigned, the owner state's delegation."""
-    people = [a.person for a in item.assignments.select_related("person")]
-    if item.owner_kind == OwnerKind.STATE and item.owner_state_id:
-        people += delegation(item.body_id, item.owner_state_id)
-    if item.owner_kind == OwnerKind.SECRETARIAT and not people:
-        people += secretariat_officers()
-    return people
+    """Who answers for the item: the persons assigned, the owner state's delegation, else the
+    secretariat (the sweep's rule, `_Recipients.owners`, for one item)."""
+    return _Recipients([item]).owners(item)
 
 
 def chair_of(body_id: int) -> list[User]:
@@ -285,11 +285,7 @@ class _Recipients:
 
     def officers(self) -> list[User]:
         if self._officers is None:
-            self._officers = list(
-                User.objects.filter(is_active=True, groups__name=SECRETARIAT_GROUP)
-                .select_related("member_state")
-                .order_by("email")
-            )
+            self._officers = secretariat_officers()
         return list(self._officers)
 
     def delegation(self, body_id: int, state_id: int, *, heads_only: bool = False) -> list[User]:
@@ -297,7 +293,7 @@ class _Recipients:
         return [person for role, person in self.members.get((body_id, state_id), []) if role in roles]
 
     def owners(self, item: ActionItem) -> list[User]:
-        """As `owners()`: the persons assigned, the owner state's delegation, else the secretariat."""
+        """The persons assigned, the owner state's delegation, else the secretariat."""
         people = list(self.assigned.get(item.pk, []))
         if item.owner_kind == OwnerKind.STATE and item.owner_state_id:
             people += self.delegation(item.body_id, item.owner_state_id)
