@@ -216,8 +216,11 @@ def _plan_items(now: dt.datetime) -> int:
     # retires what was planned here), and the next sweep takes whatever it left due. Without
     # the lock this sweep could plan for the old date after the service retired what was
     # pending. A plan is only written under its item's lock, so the plans need none.
+    # `pk__in` the due plans' ids, not `reminder_plan__in`: that also joins the plans' table,
+    # which PostgreSQL then scanned whole for a catch-up's thousand items (63 ms against 16
+    # at 132,000 plans, bench/sweep.py's table).
     items = list(
-        ActionItem.objects.filter(reminder_plan__in=ReminderPlan.objects.filter(next_at__lte=now))
+        ActionItem.objects.filter(pk__in=ReminderPlan.objects.filter(next_at__lte=now).values("action_item_id"))
         .select_for_update(skip_locked=True, of=("self",))
         .only(*ITEM_FIELDS)
         .order_by("pk")
