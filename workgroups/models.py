@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db import models
+from django.db import connections, models, router
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from secretariat import reminder_policy
 from secretariat.history import TrackedQuerySet, history
 from secretariat.models import Body, MemberState
+from secretariat.sqlrows import json_rows
 
 if TYPE_CHECKING:
     from secretariat.models import User
@@ -461,8 +462,22 @@ class ReminderPlan(models.Model):
     @classmethod
     def move(cls, plans: dict[int, dt.datetime | None]) -> None:
         """Set these items' next look (item id → moment; None: nothing left to remind), in one
-        INSERT ... ON CONFLICT DO UPDATE whatever their number."""
-        if plans:
+        INSERT ... ON CONFLICT DO UPDATE whatever their number (on PostgreSQL, the rows as one
+        JSON parameter: `secretariat.sqlrows`)."""
+        if not plans:
+            return
+        connection = connections[router.db_for_write(cls)]
+        if connection.vendor == "postgresql":
+            select, document = json_rows(sorted(plans.items()), ("bigint", "timestamptz"))
+            quote = connection.ops.quote_name
+            table, item, moment = quote(cls._meta.db_table), quote("action_item_id"), quote("next_at")
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"INSERT INTO {table} ({item}, {moment}) {select}"
+                    f" ON CONFLICT ({item}) DO UPDATE SET {moment} = EXCLUDED.{moment}",
+                    [document],
+                )
+        else:
             cls.objects.bulk_create(
                 [cls(action_item_id=pk, next_at=moment) for pk, moment in plans.items()],
                 update_conflicts=True,
