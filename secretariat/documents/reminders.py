@@ -2,7 +2,8 @@
 
 The sweep calls `plan_circulations(now)`: it decides the circulations whose
 deadline has passed (the outcome is announced to every recipient) and reminds
-delegations that have not answered a day before the deadline. Both are safe to
+delegations that have not answered before the deadline (settings.REMINDERS: by
+default 2 days and 1 day before). Both are safe to
 run twice: a decided circulation is skipped, and a notification's unique key
 makes planning it again a no-op. It tells the sweep the next deadline or
 day-before moment, and the sweep skips it until then unless a circulation, a
