@@ -296,23 +296,23 @@ def notify_many(plans: Iterable[Planned], *, now: dt.datetime | None = None) -> 
     return len(new)
 
 
-# The columns notify_many writes, in the order of its tuples, then status and created_at.
-_PLANNED_COLUMNS = ("kind", "content_type_id", "object_id", "recipient_id", "address", "occurrence", "due_at")
-_PLANNED_TYPES = (
-    "varchar",
-    "integer",
-    "bigint",
-    "bigint",
-    "varchar",
-    "varchar",
-    "timestamptz",
-    "varchar",
-    "timestamptz",
-)
+# The columns notify_many writes (in the order of its tuples, then status and created_at), each
+# with the SQL type PostgreSQL reads it as from the JSON rows (`secretariat.sqlrows`).
+_PLANNED_COLUMNS = {
+    "kind": "varchar",
+    "content_type_id": "integer",
+    "object_id": "bigint",
+    "recipient_id": "bigint",
+    "address": "varchar",
+    "occurrence": "varchar",
+    "due_at": "timestamptz",
+    "status": "varchar",
+    "created_at": "timestamptz",
+}
 
 
 def _insert_notifications(rows: list[tuple], now: dt.datetime) -> list[int]:
-    """Insert pending rows (`_PLANNED_COLUMNS`), leaving those whose unique key (notification_once)
+    """Insert pending rows (`_PLANNED_COLUMNS` up to due_at), leaving those whose unique key (notification_once)
     exists; returns the recipients of the rows written, one per row.
 
     Plain SQL (ON CONFLICT, RETURNING: PostgreSQL, SQLite 3.35 or later): Django's bulk_create
@@ -335,7 +335,7 @@ def _insert_notifications(rows: list[tuple], now: dt.datetime) -> list[int]:
         return prepared[value]
 
     quote = connection.ops.quote_name
-    names = (*_PLANNED_COLUMNS, "status", "created_at")
+    names = tuple(_PLANNED_COLUMNS)
     key = next(c for c in Notification._meta.constraints if c.name == "notification_once")
     target = ", ".join(quote(Notification._meta.get_field(name).column) for name in key.fields)
     insert = f"INSERT INTO {quote(Notification._meta.db_table)} ({', '.join(quote(name) for name in names)})"
@@ -345,7 +345,7 @@ def _insert_notifications(rows: list[tuple], now: dt.datetime) -> list[int]:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # Only quoted names and SQL types are formatted in; the rows are one parameter.
-            select, document = json_rows(((*row, pending, now) for row in rows), _PLANNED_TYPES)
+            select, document = json_rows(((*row, pending, created) for row in rows), _PLANNED_COLUMNS.values())
             cursor.execute(f"{insert} {select} {tail}", [document])
             return [recipient for (recipient,) in cursor.fetchall()]
         row_sql = "(" + ", ".join(["%s"] * len(names)) + ")"
@@ -776,10 +776,10 @@ def _build_messages(groups: list[list[Notification]], now: dt.datetime) -> list[
 def _queue_in(messages: list[Message], groups: list[list[Notification]]) -> None:
     """Queue each group's notifications in its message (one group per address): one statement.
 
-    On PostgreSQL an UPDATE ... FROM the (notification, message) pairs, one array each: a
+    On PostgreSQL an UPDATE ... FROM the (notification, message) pairs, one JSON parameter: a
     join on the primary key. Elsewhere each row finds the new message of its address through
     a subquery, which PostgreSQL ran once per row over the messages table (90 ms for a
-    catch-up's thousand rows, bench/sweep.py's table, against 5 ms)."""
+    catch-up's thousand rows on bench/sweep.py's table, against about 20 ms)."""
     connection = connections[router.db_for_write(Notification)]
     queued = NotificationStatus.QUEUED.value
     if connection.vendor == "postgresql":

@@ -25,9 +25,9 @@ def _encode(value: object) -> str:
     raise TypeError(f"{type(value).__name__} is not a row value")
 
 
-def json_rows(rows: Iterable[Sequence[object]], types: Sequence[str]) -> tuple[str, str]:
-    """A SELECT of `rows` (tuples of `len(types)` values) from one JSON parameter, and that
-    parameter: `select` reads column n as `(value->>n)::types[n]`, each NULL kept.
+def json_rows(rows: Iterable[Sequence[object]], types: Iterable[str]) -> tuple[str, str]:
+    """A SELECT of `rows` (tuples of one value per type) from one JSON parameter, and that
+    parameter: `select` reads column n as `(value->>n)::` the n-th type, each NULL kept.
 
     `types` are SQL type names written by the caller (never input), such as "bigint" or
     "timestamptz".

@@ -470,7 +470,7 @@ class ReminderPlan(models.Model):
         if connection.vendor == "postgresql":
             select, document = json_rows(sorted(plans.items()), ("bigint", "timestamptz"))
             quote = connection.ops.quote_name
-            table, item, moment = quote(cls._meta.db_table), quote("action_item_id"), quote("next_at")
+            table, item, moment = (quote(name) for name in (cls._meta.db_table, cls._meta.pk.column, "next_at"))
             with connection.cursor() as cursor:
                 cursor.execute(
                     f"INSERT INTO {table} ({item}, {moment}) {select}"
